@@ -1,0 +1,145 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from inventory.barcodes import validate_gtin
+
+ZERO = Decimal("0")
+
+
+class Store(models.Model):
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code, e.g. EUR.")
+    prices_include_tax = models.BooleanField(
+        default=True, help_text="Shelf prices are gross (tax included), as usual in EU retail."
+    )
+    allow_negative_stock = models.BooleanField(
+        default=True, help_text="Allow selling more than the recorded on-hand quantity."
+    )
+    timezone = models.CharField(max_length=64, default="Europe/Berlin")
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class TaxRate(models.Model):
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    rate = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(ZERO)], help_text="Percent, e.g. 19.00"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(rate__gte=0), name="taxrate_rate_not_negative")]
+
+    def __str__(self):
+        return f"{self.name} ({self.rate}%)"
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def with_on_hand(self, store):
+        on_hand = StockLevel.objects.filter(store=store, product=models.OuterRef("pk")).values("on_hand")[:1]
+        return self.annotate(
+            on_hand=models.functions.Coalesce(
+                models.Subquery(on_hand), ZERO, output_field=models.DecimalField(max_digits=14, decimal_places=3)
+            )
+        )
+
+    def by_code(self, code: str):
+        """Match a scanned barcode or a typed SKU."""
+        return self.filter(Q(barcode=code) | Q(sku__iexact=code))
+
+
+class Product(models.Model):
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    barcode = models.CharField(max_length=14, unique=True, null=True, blank=True, validators=[validate_gtin])
+    name = models.CharField(max_length=200, db_index=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", null=True, blank=True)
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="products")
+    price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(ZERO)])
+    cost = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)])
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="product_cost_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} [{self.sku}]"
+
+
+class StockLevel(models.Model):
+    """Cached balance per store and product; written only by ``inventory.services``."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="stock_levels")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
+    on_hand = models.DecimalField(max_digits=14, decimal_places=3, default=ZERO)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "product"], name="stocklevel_one_per_store_product")]
+
+    def __str__(self):
+        return f"{self.product} @ {self.store.code}: {self.on_hand}"
+
+
+class StockMovement(models.Model):
+    """Append-only ledger: the sum of a product's deltas in a store is its on-hand quantity."""
+
+    class Reason(models.TextChoices):
+        OPENING = "opening", "Opening stock"
+        SALE = "sale", "Sale"
+        REFUND = "refund", "Refund"
+        RECEIPT = "receipt", "Goods received"
+        COUNT = "count", "Stock count"
+        TRANSFER_OUT = "transfer_out", "Transfer out"
+        TRANSFER_IN = "transfer_in", "Transfer in"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="stock_movements")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_movements")
+    delta = models.DecimalField(max_digits=14, decimal_places=3)
+    balance_after = models.DecimalField(max_digits=14, decimal_places=3)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    reference = models.CharField(max_length=100, blank=True, help_text="What caused it, e.g. a sale id.")
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["store", "product", "id"], name="movement_store_product")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} {self.delta:+} {self.product_id}@{self.store_id}"

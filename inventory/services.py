@@ -1,0 +1,120 @@
+"""Stock writes. ``record_movements`` is the only code that changes ``StockLevel.on_hand``."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Case, DecimalField, F, Value, When
+
+from inventory.broadcasts import broadcast_stock_levels
+from inventory.models import StockLevel, StockMovement, Store
+
+
+@dataclass(frozen=True)
+class StockChange:
+    product_id: int
+    delta: Decimal
+
+
+@dataclass(frozen=True)
+class Shortage:
+    product_id: int
+    on_hand: Decimal
+    requested: Decimal
+
+
+class InsufficientStock(Exception):
+    """Raised with every shortage of one operation, not just the first."""
+
+    def __init__(self, shortages: list[Shortage]):
+        self.shortages = shortages
+        super().__init__(
+            "Insufficient stock for product(s) "
+            + ", ".join(f"{s.product_id} (on hand {s.on_hand}, requested {s.requested})" for s in shortages)
+        )
+
+
+def record_movements(
+    *,
+    store: Store,
+    changes: list[StockChange],
+    reason: str,
+    reference: str = "",
+    user=None,
+    note: str = "",
+    allow_negative: bool | None = None,
+) -> dict[int, Decimal]:
+    """Apply stock changes to the ledger and the cached balances; return the new balances.
+
+    Joins the caller's transaction. Locks the affected ``StockLevel`` rows in product order
+    so concurrent sales sharing products cannot deadlock; the balance is updated with
+    ``F()`` in one statement, and one movement row is written per product.
+    """
+    deltas: dict[int, Decimal] = defaultdict(Decimal)
+    for change in changes:
+        deltas[change.product_id] += change.delta
+    deltas = {product_id: delta for product_id, delta in deltas.items() if delta}
+    if not deltas:
+        return {}
+    if allow_negative is None:
+        allow_negative = store.allow_negative_stock
+
+    with transaction.atomic():
+        levels = _lock_levels(store, sorted(deltas))
+        if not allow_negative:
+            shortages = [
+                Shortage(product_id, levels[product_id].on_hand, -delta)
+                for product_id, delta in deltas.items()
+                if delta < 0 and levels[product_id].on_hand + delta < 0
+            ]
+            if shortages:
+                raise InsufficientStock(shortages)
+
+        StockLevel.objects.filter(pk__in=[level.pk for level in levels.values()]).update(
+            on_hand=F("on_hand")
+            + Case(
+                *[When(pk=levels[product_id].pk, then=Value(delta)) for product_id, delta in deltas.items()],
+                output_field=DecimalField(max_digits=14, decimal_places=3),
+            )
+        )
+        # The rows are locked, so the balance after is what we read plus the delta.
+        balances = {product_id: levels[product_id].on_hand + delta for product_id, delta in deltas.items()}
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                store=store,
+                product_id=product_id,
+                delta=delta,
+                balance_after=balances[product_id],
+                reason=reason,
+                reference=reference,
+                note=note,
+                created_by=user,
+            )
+            for product_id, delta in deltas.items()
+        )
+        transaction.on_commit(partial(broadcast_stock_levels, store_id=store.pk, balances=balances))
+    return balances
+
+
+def _lock_levels(store: Store, product_ids: list[int]) -> dict[int, StockLevel]:
+    """Lock (creating where missing) the store's stock rows for these products, in pk order."""
+
+    def select():
+        return {
+            level.product_id: level
+            for level in StockLevel.objects.select_for_update(of=("self",))
+            .filter(store=store, product_id__in=product_ids)
+            .order_by("product_id")
+            .only("pk", "product_id", "on_hand")
+        }
+
+    levels = select()
+    if len(levels) < len(product_ids):
+        StockLevel.objects.bulk_create(
+            [StockLevel(store=store, product_id=pid) for pid in product_ids if pid not in levels],
+            ignore_conflicts=True,
+        )
+        levels = select()
+    return levels

@@ -1,0 +1,1 @@
+# Customers and the points ledger arrive with the loyalty issue.

@@ -1,0 +1,11 @@
+"""Version 1 of the HTTP API: one view per operation, each calling one service or selector."""
+
+from django.urls import path
+
+from inventory import api as inventory_api
+from sales import api as sales_api
+
+urlpatterns = [
+    path("products/", inventory_api.ProductListApi.as_view(), name="api-product-list"),
+    path("sales/", sales_api.SaleCreateApi.as_view(), name="api-sale-create"),
+]

@@ -1,0 +1,33 @@
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from devices.models import Register
+from inventory.broadcasts import stock_group_name
+
+
+class RegisterConsumer(AsyncJsonWebsocketConsumer):
+    """Live feed for one open checkout page: stock changes of the register's store."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        store_id = await self._store_id(self.scope["url_route"]["kwargs"]["code"])
+        if store_id is None:
+            await self.close(code=4404)
+            return
+        self.group_name = stock_group_name(store_id)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if group_name := getattr(self, "group_name", None):
+            await self.channel_layer.group_discard(group_name, self.channel_name)
+
+    async def stock_updated(self, event):
+        await self.send_json({"type": "stock.updated", "levels": event["levels"]})
+
+    @database_sync_to_async
+    def _store_id(self, code):
+        return Register.objects.filter(code=code, active=True).values_list("store_id", flat=True).first()

@@ -1,0 +1,67 @@
+"""Load the demo shop: one store, two registers, ~200 products, a cashier and a manager.
+
+Safe to run again: it only adds what is missing, and prints the demo logins each time.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from devices.models import Register
+from inventory.models import Store
+from inventory.sample_catalog import install_sample_catalog
+from sales import roles
+
+DEMO_USERS = [
+    # username, role, is_staff (may open the back office)
+    ("cashier", roles.CASHIER, False),
+    ("supervisor", roles.SUPERVISOR, False),
+    ("manager", roles.MANAGER, True),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo store, registers, catalogue and users (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=200)
+
+    def handle(self, *args, products, **options):
+        with transaction.atomic():
+            store, _ = Store.objects.get_or_create(
+                code="main",
+                defaults={"name": "Demo Shop", "currency": "EUR", "prices_include_tax": True},
+            )
+            for code, name in (("R1", "Register 1"), ("R2", "Register 2")):
+                Register.objects.get_or_create(code=code, defaults={"store": store, "name": name})
+            passwords = self._demo_users()
+        created = install_sample_catalog(store=store, count=products)
+        self.stdout.write(f"Demo store {store.code}: {created} products added, registers R1 and R2.")
+        self.stdout.write(self.style.SUCCESS("Demo logins (http://127.0.0.1:8000/):"))
+        for username, password in passwords.items():
+            self.stdout.write(f"  {username:<10} password: {password}")
+
+    def _demo_users(self) -> dict[str, str]:
+        """Random passwords on first run, kept in var/ (not in git) so later runs can print them."""
+        password_file = settings.VAR_DIR / "demo-logins.txt"
+        known = {}
+        if password_file.exists():
+            known = dict(line.split(" ", 1) for line in password_file.read_text().splitlines() if " " in line)
+        User = get_user_model()
+        passwords = {}
+        for username, role, is_staff in DEMO_USERS:
+            user, created = User.objects.get_or_create(username=username, defaults={"is_staff": is_staff})
+            password = known.get(username)
+            if created or not password or not user.check_password(password):
+                password = f"{username}-{secrets.token_urlsafe(6)}"
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=role))
+            passwords[username] = password
+        password_file.write_text("".join(f"{name} {pw}\n" for name, pw in passwords.items()))
+        password_file.chmod(0o600)
+        return passwords

@@ -1,0 +1,42 @@
+"""Staff roles as Django groups. Changes here need a data migration (see 0002_roles)."""
+
+CASHIER = "cashier"
+SUPERVISOR = "supervisor"
+MANAGER = "manager"
+
+_CASHIER_PERMISSIONS = [
+    "sales.add_sale",
+    "sales.view_sale",
+    "inventory.view_product",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CASHIER: _CASHIER_PERMISSIONS,
+    SUPERVISOR: _CASHIER_PERMISSIONS,
+    MANAGER: [
+        *_CASHIER_PERMISSIONS,
+        *[
+            f"inventory.{action}_{model}"
+            for model in ("store", "category", "taxrate", "product")
+            for action in ("add", "change", "delete", "view")
+        ],
+        "inventory.view_stocklevel",
+        "inventory.view_stockmovement",
+        *[f"devices.{action}_register" for action in ("add", "change", "delete", "view")],
+        "sales.view_saleline",
+        "sales.view_saletax",
+        "sales.view_payment",
+        "sales.view_cart",
+    ],
+}
+
+
+def sync_role_groups(group_model, permission_model) -> None:
+    """Create the role groups and give each exactly its permissions."""
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        permissions = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            permissions.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(permissions)

@@ -1,0 +1,350 @@
+"""Selling: the register's cart and ``complete_sale``, the one path every sale takes."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from devices.models import Register
+from inventory.models import Product, StockMovement
+from inventory.services import StockChange, record_movements
+from sales import pricing
+from sales.exceptions import (
+    EmptySale,
+    InvalidLine,
+    PaymentInvalid,
+    ProductNotFound,
+    SaleConflict,
+    StaleCart,
+    Underpaid,
+)
+from sales.models import Cart, CartLine, CartPayment, Payment, PaymentMethod, Sale, SaleLine, SaleTax
+
+ZERO = Decimal("0")
+MAX_QUANTITY = Decimal("99999")
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product: Product
+    quantity: Decimal
+    discount_percent: Decimal = ZERO
+    unit_price: Decimal | None = None  # None: the catalogue price
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    method: str
+    amount: Decimal
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class CompletedSale:
+    sale: Sale
+    created: bool  # False when this was a replay of a sale already booked
+
+
+def complete_sale(
+    *,
+    register: Register,
+    cashier,
+    sale_id: uuid.UUID,
+    lines: Sequence[LineRequest],
+    payments: Sequence[PaymentRequest],
+    created_at: datetime | None = None,
+    cart: Cart | None = None,
+) -> CompletedSale:
+    """Book a sale exactly once: a replay with the same id and content returns the original.
+
+    Checks run before the transaction; the writes run in one durable transaction that locks
+    the register (its receipt counter), then the stock rows in product order.
+    """
+    fingerprint = sale_fingerprint(register=register, lines=lines, payments=payments, created_at=created_at)
+    if replay := _replayed_sale(sale_id, fingerprint):
+        return replay
+
+    store = register.store
+    _validate_lines(lines)
+    totals = price_lines(lines, store=store)
+    settlement = _settle(totals.total, payments, currency=store.currency)
+
+    try:
+        with transaction.atomic(durable=True):
+            sequence = _next_receipt_sequence(register)
+            if cart is not None:
+                _lock_cart_for_checkout(cart, sale_id)
+            sale = Sale.objects.create(
+                id=sale_id,
+                store=store,
+                register=register,
+                cashier=cashier,
+                receipt_sequence=sequence,
+                receipt_number=f"{register.code}-{sequence:06d}",
+                currency=store.currency,
+                prices_include_tax=store.prices_include_tax,
+                subtotal=totals.subtotal,
+                discount_total=totals.discount_total,
+                tax_total=totals.tax_total,
+                total=totals.total,
+                paid_total=settlement.paid,
+                change=settlement.change,
+                created_at=created_at or timezone.now(),
+                request_fingerprint=fingerprint,
+            )
+            _write_sale_details(sale, lines, totals, payments)
+            record_movements(
+                store=store,
+                changes=[StockChange(line.product.pk, -line.quantity) for line in lines],
+                reason=StockMovement.Reason.SALE,
+                reference=str(sale_id),
+                user=cashier,
+            )
+            if cart is not None:
+                _reset_cart(cart)
+    except IntegrityError:
+        # Another request booked this id between our check and our insert.
+        if replay := _replayed_sale(sale_id, fingerprint):
+            return replay
+        raise
+    return CompletedSale(sale=sale, created=True)
+
+
+def price_lines(lines: Sequence[LineRequest], *, store) -> pricing.Totals:
+    return pricing.price_cart(
+        (
+            pricing.LineInput(
+                quantity=line.quantity,
+                unit_price=line.product.price if line.unit_price is None else line.unit_price,
+                tax_code=line.product.tax_rate.code,
+                tax_rate=line.product.tax_rate.rate,
+                discount_percent=line.discount_percent,
+            )
+            for line in lines
+        ),
+        currency=store.currency,
+        prices_include_tax=store.prices_include_tax,
+    )
+
+
+def sale_fingerprint(*, register, lines, payments, created_at) -> str:
+    """Hash of what was asked for, to tell a replay from a different sale reusing an id."""
+
+    def number(value):
+        return None if value is None else format(Decimal(value).normalize(), "f")
+
+    canonical = {
+        "register": register.code,
+        "lines": [
+            [line.product.sku, number(line.quantity), number(line.discount_percent), number(line.unit_price)]
+            for line in lines
+        ],
+        "payments": [[p.method, number(p.amount), p.reference] for p in payments],
+        "created_at": created_at.isoformat() if created_at else None,
+    }
+    return hashlib.sha256(json.dumps(canonical, separators=(",", ":")).encode()).hexdigest()
+
+
+def _replayed_sale(sale_id, fingerprint) -> CompletedSale | None:
+    sale = Sale.objects.filter(pk=sale_id).only("pk", "request_fingerprint").first()
+    if sale is None:
+        return None
+    if sale.request_fingerprint != fingerprint:
+        raise SaleConflict(f"Sale {sale_id} was already booked with different content.")
+    return CompletedSale(sale=Sale.objects.get(pk=sale_id), created=False)
+
+
+def _validate_lines(lines: Sequence[LineRequest]) -> None:
+    if not lines:
+        raise EmptySale("A sale needs at least one line.")
+    for index, line in enumerate(lines):
+        where = f"lines[{index}]"
+        if not line.product.active:
+            raise InvalidLine(f"{line.product.sku} is not for sale (inactive).", field=f"{where}.sku")
+        validate_quantity(line.quantity, field=f"{where}.quantity")
+        validate_discount(line.discount_percent, field=f"{where}.discount_percent")
+        if line.unit_price is not None and line.unit_price < 0:
+            raise InvalidLine("Unit price cannot be negative.", field=f"{where}.unit_price")
+
+
+def validate_quantity(quantity: Decimal, *, field: str = "quantity") -> None:
+    if quantity <= 0:
+        raise InvalidLine(f"Quantity must be greater than zero, got {quantity}.", field=field)
+    if quantity > MAX_QUANTITY:
+        raise InvalidLine(f"Quantity must be at most {MAX_QUANTITY}, got {quantity}.", field=field)
+
+
+def validate_discount(discount_percent: Decimal, *, field: str = "discount_percent") -> None:
+    if not ZERO <= discount_percent <= 100:
+        raise InvalidLine(f"Discount must be between 0 and 100 %, got {discount_percent}.", field=field)
+
+
+def _settle(total: Decimal, payments: Sequence[PaymentRequest], *, currency: str) -> pricing.Settlement:
+    for index, payment in enumerate(payments):
+        if payment.method not in PaymentMethod.values:
+            raise PaymentInvalid(f"Unknown payment method {payment.method!r}.", field=f"payments[{index}].method")
+        if payment.amount <= 0:
+            raise PaymentInvalid("Payment amount must be greater than zero.", field=f"payments[{index}].amount")
+    settlement = pricing.settle(total, [pricing.Tender(p.method, p.amount) for p in payments])
+    if settlement.non_cash_excess:
+        raise PaymentInvalid(
+            f"Card and mobile payments exceed the total by {settlement.non_cash_excess} {currency}; "
+            "only cash can be given back as change."
+        )
+    if settlement.remaining:
+        raise Underpaid(f"Underpaid: {settlement.remaining} {currency} still due of {total} {currency}.")
+    return settlement
+
+
+def _next_receipt_sequence(register: Register) -> int:
+    locked = Register.objects.select_for_update().only("last_receipt_number").get(pk=register.pk)
+    Register.objects.filter(pk=register.pk).update(last_receipt_number=F("last_receipt_number") + 1)
+    return locked.last_receipt_number + 1
+
+
+def _write_sale_details(sale, lines, totals: pricing.Totals, payments) -> None:
+    SaleLine.objects.bulk_create(
+        SaleLine(
+            sale=sale,
+            position=position,
+            product=line.product,
+            sku=line.product.sku,
+            name=line.product.name,
+            barcode=line.product.barcode or "",
+            quantity=priced.quantity,
+            unit_price=priced.unit_price,
+            discount_percent=priced.discount_percent,
+            discount_amount=priced.discount_amount,
+            tax_code=priced.tax_code,
+            tax_rate=priced.tax_rate,
+            amount=priced.amount,
+        )
+        for position, (line, priced) in enumerate(zip(lines, totals.lines, strict=True), start=1)
+    )
+    SaleTax.objects.bulk_create(
+        SaleTax(sale=sale, code=tax.code, rate=tax.rate, net=tax.net, tax=tax.tax, gross=tax.gross)
+        for tax in totals.taxes
+    )
+    Payment.objects.bulk_create(
+        Payment(sale=sale, method=p.method, amount=p.amount, reference=p.reference) for p in payments
+    )
+
+
+# --- The register's open cart -------------------------------------------------------------
+
+
+def open_cart(register: Register) -> Cart:
+    cart, _ = Cart.objects.get_or_create(register=register)
+    return cart
+
+
+def add_product_by_code(*, cart: Cart, code: str) -> CartLine:
+    """Add one of the product with this barcode or SKU, as a scanner does."""
+    code = code.strip()
+    product = Product.objects.active().by_code(code).first() if code else None
+    if product is None:
+        raise ProductNotFound(f"No product with barcode or SKU “{code}”.", field="code")
+    return add_product(cart=cart, product=product)
+
+
+def add_product(*, cart: Cart, product: Product, quantity: Decimal = Decimal("1")) -> CartLine:
+    if not product.active:
+        raise InvalidLine(f"{product.name} is not for sale (inactive).")
+    with transaction.atomic():
+        line, created = CartLine.objects.get_or_create(cart=cart, product=product, defaults={"quantity": quantity})
+        if not created:
+            validate_quantity(line.quantity + quantity)
+            CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
+            line.refresh_from_db(fields=["quantity"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+def set_line_quantity(*, cart: Cart, line_id: int, quantity: Decimal) -> None:
+    validate_quantity(quantity)
+    CartLine.objects.filter(pk=_cart_line(cart, line_id).pk).update(quantity=quantity)
+
+
+def set_line_discount(*, cart: Cart, line_id: int, discount_percent: Decimal) -> None:
+    validate_discount(discount_percent)
+    CartLine.objects.filter(pk=_cart_line(cart, line_id).pk).update(discount_percent=discount_percent)
+
+
+def remove_line(*, cart: Cart, line_id: int) -> None:
+    _cart_line(cart, line_id).delete()
+
+
+def _cart_line(cart: Cart, line_id: int) -> CartLine:
+    line = CartLine.objects.filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise StaleCart("That line is no longer in the cart.")
+    return line
+
+
+def add_cart_payment(
+    *, cart: Cart, sale_id: uuid.UUID, payment_id: uuid.UUID, method: str, amount: Decimal, reference: str = ""
+) -> None:
+    """Record a tender on the open cart; a repeated submission (same ``payment_id``) is a no-op."""
+    if method not in PaymentMethod.values:
+        raise PaymentInvalid(f"Unknown payment method {method!r}.", field="method")
+    if amount <= 0:
+        raise PaymentInvalid("Amount must be greater than zero.", field="amount")
+    with transaction.atomic():
+        current = Cart.objects.select_for_update().get(pk=cart.pk)
+        if current.sale_id != sale_id:
+            raise StaleCart("This sale was already completed or cancelled.")
+        CartPayment.objects.get_or_create(
+            pk=payment_id, defaults={"cart": cart, "method": method, "amount": amount, "reference": reference}
+        )
+
+
+def remove_cart_payment(*, cart: Cart, payment_id: uuid.UUID) -> None:
+    CartPayment.objects.filter(cart=cart, pk=payment_id).delete()
+
+
+def checkout_cart(*, cart: Cart, cashier, sale_id: uuid.UUID) -> CompletedSale:
+    """Complete the cart's sale with the tenders recorded on it."""
+    if replay := Sale.objects.filter(pk=sale_id).first():
+        return CompletedSale(sale=replay, created=False)
+    cart.refresh_from_db()
+    if cart.sale_id != sale_id:
+        raise StaleCart("This sale was already completed or cancelled.")
+    lines = [
+        LineRequest(product=line.product, quantity=line.quantity, discount_percent=line.discount_percent)
+        for line in cart.lines.select_related("product__tax_rate")
+    ]
+    payments = [PaymentRequest(p.method, p.amount, p.reference) for p in cart.payments.all()]
+    try:
+        return complete_sale(
+            register=cart.register, cashier=cashier, sale_id=sale_id, lines=lines, payments=payments, cart=cart
+        )
+    except StaleCart:
+        # A concurrent submission of the same sale (double-click) won the register lock.
+        if replay := Sale.objects.filter(pk=sale_id).first():
+            return CompletedSale(sale=replay, created=False)
+        raise
+
+
+def cancel_cart(*, cart: Cart) -> None:
+    with transaction.atomic():
+        _reset_cart(Cart.objects.select_for_update().get(pk=cart.pk))
+
+
+def _lock_cart_for_checkout(cart: Cart, sale_id: uuid.UUID) -> None:
+    current = Cart.objects.select_for_update().only("sale_id").get(pk=cart.pk)
+    if current.sale_id != sale_id:
+        raise StaleCart("This sale was already completed or cancelled.")
+
+
+def _reset_cart(cart: Cart) -> None:
+    cart.lines.all().delete()
+    cart.payments.all().delete()
+    cart.sale_id = uuid.uuid4()
+    cart.save(update_fields=["sale_id", "updated_at"])

@@ -1,0 +1,81 @@
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from devices.models import Register
+from inventory.barcodes import make_ean13
+from inventory.models import Category, Product, Store, TaxRate
+from sales import roles
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"store{n}")
+    name = factory.Sequence(lambda n: f"Store {n}")
+    currency = "EUR"
+    prices_include_tax = True
+    allow_negative_stock = True
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRate
+        django_get_or_create = ("code",)
+
+    code = "standard"
+    name = "Standard rate"
+    rate = Decimal("19.00")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("name",)
+
+    name = "Groceries"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    sku = factory.Sequence(lambda n: f"TEST-{n:05d}")
+    barcode = factory.Sequence(lambda n: make_ean13(f"299{n:09d}"))
+    name = factory.Sequence(lambda n: f"Product {n}")
+    category = factory.SubFactory(CategoryFactory)
+    tax_rate = factory.SubFactory(TaxRateFactory)
+    price = Decimal("1.99")
+    cost = Decimal("1.00")
+
+
+class RegisterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Register
+        django_get_or_create = ("code",)
+
+    store = factory.SubFactory(StoreFactory)
+    code = factory.Sequence(lambda n: f"T{n}")
+    name = factory.LazyAttribute(lambda o: f"Register {o.code}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+            if extracted == roles.MANAGER:
+                self.is_staff = True
+                self.save(update_fields=["is_staff"])

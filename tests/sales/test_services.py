@@ -1,0 +1,173 @@
+import uuid
+from decimal import Decimal as D
+
+import pytest
+
+from inventory.models import StockLevel, StockMovement
+from sales import services
+from sales.exceptions import EmptySale, InvalidLine, PaymentInvalid, SaleConflict, Underpaid
+from sales.models import Sale
+from sales.services import LineRequest, PaymentRequest, complete_sale
+from tests.factories import ProductFactory, RegisterFactory, StoreFactory
+
+
+def on_hand(product, store):
+    return StockLevel.objects.get(product=product, store=store).on_hand
+
+
+def sell(register, cashier, lines, payments, sale_id=None):
+    return complete_sale(
+        register=register, cashier=cashier, sale_id=sale_id or uuid.uuid4(), lines=lines, payments=payments
+    )
+
+
+@pytest.fixture
+def bread(reduced_rate, stock):
+    return stock(ProductFactory(sku="BREAD", name="Brot", price=D("2.14"), tax_rate=reduced_rate), 20)
+
+
+def test_complete_sale_books_lines_taxes_payments_stock_and_receipt_number(register, cashier, product, bread):
+    result = sell(
+        register,
+        cashier,
+        [LineRequest(product, D("2")), LineRequest(bread, D("1"))],
+        [PaymentRequest("cash", D("10.00"))],
+    )
+    sale = result.sale
+    assert result.created
+    assert (sale.subtotal, sale.tax_total, sale.total, sale.change) == (D("4.52"), D("0.52"), D("4.52"), D("5.48"))
+    assert sale.receipt_number == "R1-000001"
+    assert [(line.sku, line.quantity, line.amount) for line in sale.lines.all()] == [
+        ("MILK", D("2"), D("2.38")),
+        ("BREAD", D("1"), D("2.14")),
+    ]
+    assert {(t.code, t.tax) for t in sale.taxes.all()} == {("standard", D("0.38")), ("reduced", D("0.14"))}
+    assert on_hand(product, register.store) == 48
+    assert on_hand(bread, register.store) == 19
+    movement = StockMovement.objects.get(product=product, reason="sale")
+    assert (movement.delta, movement.balance_after, movement.reference) == (D("-2"), D("48"), str(sale.pk))
+    assert (
+        sell(register, cashier, [LineRequest(bread, D("1"))], [PaymentRequest("card", D("2.14"))]).sale.receipt_number
+        == "R1-000002"
+    )
+
+
+def test_tax_exclusive_store_totals(cashier, standard_rate, stock):
+    store = StoreFactory(code="us", currency="USD", prices_include_tax=False)
+    register = RegisterFactory(store=store, code="US1")
+    widget = stock(ProductFactory(price=D("10.00"), tax_rate=standard_rate), 5, target_store=store)
+    sale = sell(register, cashier, [LineRequest(widget, D("3"))], [PaymentRequest("card", D("35.70"))]).sale
+    assert (sale.subtotal, sale.tax_total, sale.total, sale.change) == (D("30.00"), D("5.70"), D("35.70"), D("0"))
+
+
+def test_split_tender_gives_change_from_cash_only(register, cashier, product):
+    sale = sell(
+        register,
+        cashier,
+        [LineRequest(product, D("10"))],  # 11.90
+        [PaymentRequest("card", D("5.00"), "auth 123"), PaymentRequest("cash", D("10.00"))],
+    ).sale
+    assert sale.paid_total == D("15.00")
+    assert sale.change == D("3.10")
+    assert [(p.method, p.amount, p.reference) for p in sale.payments.all()] == [
+        ("card", D("5.00"), "auth 123"),
+        ("cash", D("10.00"), ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payments", "error"),
+    [
+        ([PaymentRequest("cash", D("1.18"))], Underpaid),
+        ([], Underpaid),
+        ([PaymentRequest("card", D("5.00"))], PaymentInvalid),
+        ([PaymentRequest("cheque", D("5.00"))], PaymentInvalid),
+        ([PaymentRequest("cash", D("-5.00"))], PaymentInvalid),
+    ],
+)
+def test_invalid_payment_books_nothing(register, cashier, product, payments, error):
+    with pytest.raises(error):
+        sell(register, cashier, [LineRequest(product, D("1"))], payments)
+    assert not Sale.objects.exists()
+    assert on_hand(product, register.store) == 50
+
+
+@pytest.mark.parametrize(
+    ("line_kwargs", "error"),
+    [
+        ({"quantity": D("0")}, InvalidLine),
+        ({"quantity": D("-1")}, InvalidLine),
+        ({"quantity": D("1"), "discount_percent": D("101")}, InvalidLine),
+    ],
+)
+def test_invalid_lines_book_nothing(register, cashier, product, line_kwargs, error):
+    with pytest.raises(error):
+        sell(register, cashier, [LineRequest(product, **line_kwargs)], [PaymentRequest("cash", D("100"))])
+    assert not Sale.objects.exists()
+
+
+def test_empty_sale_is_refused(register, cashier):
+    with pytest.raises(EmptySale):
+        sell(register, cashier, [], [PaymentRequest("cash", D("1"))])
+
+
+def test_replay_returns_the_original_and_books_nothing(register, cashier, product):
+    sale_id = uuid.uuid4()
+    args = ([LineRequest(product, D("1"))], [PaymentRequest("cash", D("2.00"))])
+    first = sell(register, cashier, *args, sale_id=sale_id)
+    again = sell(register, cashier, *args, sale_id=sale_id)
+    assert first.created and not again.created
+    assert again.sale.receipt_number == first.sale.receipt_number
+    assert Sale.objects.count() == 1
+    assert on_hand(product, register.store) == 49
+
+
+def test_same_id_different_content_is_a_conflict(register, cashier, product):
+    sale_id = uuid.uuid4()
+    sell(register, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2.00"))], sale_id=sale_id)
+    with pytest.raises(SaleConflict):
+        sell(register, cashier, [LineRequest(product, D("2"))], [PaymentRequest("cash", D("5.00"))], sale_id=sale_id)
+    assert on_hand(product, register.store) == 49
+
+
+def test_store_without_negative_stock_refuses_shortage_listing_all(cashier, product, standard_rate, stock):
+    from inventory.services import InsufficientStock
+
+    store = StoreFactory(code="strict", allow_negative_stock=False)
+    register = RegisterFactory(store=store, code="S1")
+    a = stock(ProductFactory(tax_rate=standard_rate), 1, target_store=store)
+    b = stock(ProductFactory(tax_rate=standard_rate), 0, target_store=store)
+    with pytest.raises(InsufficientStock) as excinfo:
+        sell(register, cashier, [LineRequest(a, D("2")), LineRequest(b, D("1"))], [PaymentRequest("cash", D("10"))])
+    assert {s.product_id for s in excinfo.value.shortages} == {a.pk, b.pk}
+    assert not Sale.objects.exists()
+
+
+def test_completed_sale_cannot_be_edited_or_deleted(register, cashier, product):
+    from sales.models import ImmutableRecord
+
+    sale = sell(register, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2"))]).sale
+    sale.total = D("0")
+    with pytest.raises(ImmutableRecord):
+        sale.save()
+    with pytest.raises(ImmutableRecord):
+        sale.delete()
+    with pytest.raises(ImmutableRecord):
+        sale.lines.first().delete()
+
+
+def test_checkout_cart_completes_and_resets_the_cart(register, cashier, product):
+    cart = services.open_cart(register)
+    services.add_product_by_code(cart=cart, code=product.barcode)
+    services.add_product_by_code(cart=cart, code="milk")  # SKU, any case: same line, quantity 2
+    sale_id = cart.sale_id
+    services.add_cart_payment(cart=cart, sale_id=sale_id, payment_id=uuid.uuid4(), method="cash", amount=D("5"))
+    result = services.checkout_cart(cart=cart, cashier=cashier, sale_id=sale_id)
+    assert result.sale.total == D("2.38")
+    assert result.sale.change == D("2.62")
+    cart.refresh_from_db()
+    assert cart.sale_id != sale_id
+    assert not cart.lines.exists() and not cart.payments.exists()
+    # The same Pay again (double-click) returns the same sale, books nothing new.
+    assert services.checkout_cart(cart=cart, cashier=cashier, sale_id=sale_id).sale.pk == result.sale.pk
+    assert Sale.objects.count() == 1
