@@ -29,7 +29,7 @@ def database_from_url(url: str) -> dict:
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r}; use postgres://")
     options = dict(parse_qsl(parts.query))
-    pool_max = int(options.pop("pool_max_size", os.environ.get("DATABASE_POOL_MAX_SIZE", 8)))
+    pool_max = int(options.pop("pool_max_size", os.environ.get("DATABASE_POOL_MAX_SIZE", 20)))
     pool_min = int(options.pop("pool_min_size", 1))
     return {
         "ENGINE": "django.db.backends.postgresql",

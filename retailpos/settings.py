@@ -149,6 +149,8 @@ STORAGES = {
 }
 # Without collectstatic (embedded default), WhiteNoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = not env_bool("RETAILPOS_COLLECTSTATIC", default=PRODUCTION)
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from devices.models import Register
 from inventory.barcodes import make_ean13
@@ -75,6 +75,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
+            if not Group.objects.filter(name=extracted).exists():
+                # Transactional tests flush the tables, including the groups the migration made.
+                roles.sync_role_groups(Group, Permission)
             self.groups.add(Group.objects.get(name=extracted))
             if extracted == roles.MANAGER:
                 self.is_staff = True

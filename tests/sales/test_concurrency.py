@@ -1,0 +1,107 @@
+"""Races for real: threads with their own database connections, committing for real."""
+
+import random
+import threading
+import uuid
+from decimal import Decimal as D
+
+import pytest
+from django.db import close_old_connections, connections
+from django.db.models import Sum
+
+from inventory.models import StockLevel, StockMovement
+from sales.models import Sale
+from sales.services import LineRequest, PaymentRequest, complete_sale
+from tests.conftest import requires_postgres
+from tests.factories import ProductFactory, RegisterFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_in_threads(count, target):
+    """Start ``count`` threads at the same instant; return their results or raise their first error."""
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
+
+    def worker(index):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = target(index)
+        except BaseException as exc:  # re-raised in the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
+    if errors:
+        raise errors[0]
+    close_old_connections()
+    return results
+
+
+def test_the_same_sale_posted_from_several_threads_at_once_books_one_sale(register, cashier, product):
+    sale_id = uuid.uuid4()
+
+    def post(_):
+        return complete_sale(
+            register=register,
+            cashier=cashier,
+            sale_id=sale_id,
+            lines=[LineRequest(product, D("3"))],
+            payments=[PaymentRequest("cash", D("5.00"))],
+        )
+
+    results = run_in_threads(4, post)
+
+    assert sorted(r.created for r in results) == [False, False, False, True]
+    assert {r.sale.receipt_number for r in results} == {"R1-000001"}
+    assert Sale.objects.count() == 1
+    assert StockLevel.objects.get(product=product).on_hand == D("47")
+    assert StockMovement.objects.filter(reason="sale").count() == 1
+
+
+@requires_postgres
+def test_no_lost_update_when_many_registers_sell_the_same_products(store, cashier, standard_rate, stock):
+    opening = D("10000")
+    hot = stock(ProductFactory(sku="HOT", tax_rate=standard_rate), opening)
+    others = [stock(ProductFactory(tax_rate=standard_rate), opening) for _ in range(5)]
+    registers = [RegisterFactory(store=store, code=f"C{i}") for i in range(8)]
+    sales_per_thread = 25
+
+    def sell_many(index):
+        rng = random.Random(index)
+        sold = []
+        for _ in range(sales_per_thread):
+            products = [hot, *rng.sample(others, 2)]
+            rng.shuffle(products)  # different line orders must not deadlock
+            lines = [LineRequest(p, D(rng.randint(1, 3))) for p in products]
+            complete_sale(
+                register=registers[index],
+                cashier=cashier,
+                sale_id=uuid.uuid4(),
+                lines=lines,
+                payments=[PaymentRequest("cash", D("1000"))],
+            )
+            sold.extend((line.product.pk, line.quantity) for line in lines)
+        return sold
+
+    results = run_in_threads(len(registers), sell_many)
+
+    sold_by_product = {}
+    for product_id, quantity in (item for sold in results for item in sold):
+        sold_by_product[product_id] = sold_by_product.get(product_id, D(0)) + quantity
+    assert Sale.objects.count() == len(registers) * sales_per_thread
+    for product in [hot, *others]:
+        level = StockLevel.objects.get(store=store, product=product)
+        ledger = StockMovement.objects.filter(store=store, product=product).aggregate(total=Sum("delta"))["total"]
+        assert level.on_hand == opening - sold_by_product.get(product.pk, 0)
+        assert level.on_hand == ledger
+    # Receipt numbers stay gapless per register under contention.
+    for register in registers:
+        numbers = sorted(Sale.objects.filter(register=register).values_list("receipt_sequence", flat=True))
+        assert numbers == list(range(1, sales_per_thread + 1))
