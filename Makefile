@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: run test lint format bench clean
 
 $(BIN)/python:
@@ -25,8 +27,16 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/uvicorn retailpos.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
+# Browser tests drive the system Chromium; install it (Debian/Ubuntu, as root) when missing.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "Browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; \
+	fi
+
 ## test: install the dev tools and run the whole suite (PostgreSQL when DATABASE_URL is set)
-test: $(VENV)/.dev
+test: $(VENV)/.dev | $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
