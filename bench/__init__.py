@@ -1,0 +1,1 @@
+"""The checkout benchmark: ``python -m bench`` (or ``make bench``). See bench/README.md."""
