@@ -1,5 +1,111 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from inventory.services import InsufficientStock
+from retailpos.api import DecimalJSONParser, field_errors
+from sales.exceptions import SaleConflict, SaleError
+from sales.serializers import SaleInputSerializer, SaleOutputSerializer, SaleReceipt
+from sales.services import complete_sale
+
+
+class CanRecordSales(BasePermission):
+    message = "Recording sales needs the permission sales.add_sale (cashier, supervisor or manager)."
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("sales.add_sale")
+
+
+ERROR_DESCRIPTION = (
+    "Errors by field, nested like the request (list items keyed by their index); "
+    "each leaf is a list of messages. Nothing was written."
+)
 
 
 class SaleCreateApi(APIView):
-    pass
+    permission_classes = [IsAuthenticated, CanRecordSales]
+    parser_classes = [DecimalJSONParser]
+
+    @extend_schema(
+        operation_id="sales_create",
+        summary="Complete a sale",
+        description=(
+            "Books a complete sale exactly once. Decimals may be JSON strings or numbers; money in the answer "
+            "is a string in the store's currency. Sending the same sale (same id and content) again answers 200 "
+            "with the original receipt and books nothing; the same id with other content answers 409."
+        ),
+        request=SaleInputSerializer,
+        responses={
+            201: OpenApiResponse(SaleOutputSerializer, description="Booked."),
+            200: OpenApiResponse(SaleOutputSerializer, description="Already booked: the original receipt."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=ERROR_DESCRIPTION,
+                examples=[
+                    OpenApiExample(
+                        "Unknown SKU on the second line", {"lines": {"1": {"sku": ["Unknown SKU 'NOPE'."]}}}
+                    ),
+                    OpenApiExample("Underpaid", {"payments": ["Underpaid: 1.19 EUR still due of 2.38 EUR."]}),
+                ],
+            ),
+            403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not logged in, no CSRF token, or no permission."),
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=(
+                    "The id was already used for a different sale, or the store does not allow negative stock "
+                    "and a line asks for more than is on hand. " + ERROR_DESCRIPTION
+                ),
+                examples=[
+                    OpenApiExample("Id reused", {"id": ["Sale … was already booked with different content."]}),
+                    OpenApiExample(
+                        "Out of stock", {"lines": {"0": {"quantity": ["Only 1 of MILK on hand at main; 2 requested."]}}}
+                    ),
+                ],
+            ),
+        },
+    )
+    def post(self, request):
+        serializer = SaleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lines, payments = serializer.line_requests(), serializer.payment_requests()
+        try:
+            result = complete_sale(
+                register=data["register"],
+                cashier=request.user,
+                sale_id=data["id"],
+                lines=lines,
+                payments=payments,
+                created_at=data["created_at"],
+            )
+        except SaleConflict as error:
+            return Response(field_errors([(error.field, error.message)]), status.HTTP_409_CONFLICT)
+        except SaleError as error:
+            raise ValidationError(field_errors([(error.field, error.message)])) from error
+        except InsufficientStock as error:
+            return Response(shortage_errors(error, lines, data["register"].store), status.HTTP_409_CONFLICT)
+
+        sale = result.sale
+        receipt = SaleReceipt.from_booking(sale, lines, payments) if result.created else SaleReceipt.from_database(sale)
+        return Response(
+            SaleOutputSerializer(receipt, context={"currency": sale.currency}).data,
+            status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+def shortage_errors(error: InsufficientStock, lines, store) -> dict:
+    """Put each shortage on the quantity of every line selling that product."""
+    shortages = {shortage.product_id: shortage for shortage in error.shortages}
+    return field_errors(
+        (
+            f"lines[{index}].quantity",
+            f"Only {shortage.on_hand.normalize():f} of {line.product.sku} on hand at {store.code}; "
+            f"{shortage.requested.normalize():f} requested.",
+        )
+        for index, line in enumerate(lines)
+        if (shortage := shortages.get(line.product.pk))
+    )
