@@ -6,4 +6,16 @@ app_name = "pos"
 
 urlpatterns = [
     path("", views.register_list, name="register-list"),
+    path("<slug:code>/", views.checkout, name="checkout"),
+    path("<slug:code>/scan/", views.scan, name="scan"),
+    path("<slug:code>/search/", views.search, name="search"),
+    path("<slug:code>/add/", views.add_product, name="add-product"),
+    path("<slug:code>/lines/<int:line_id>/quantity/", views.set_quantity, name="line-quantity"),
+    path("<slug:code>/lines/<int:line_id>/discount/", views.set_discount, name="line-discount"),
+    path("<slug:code>/lines/<int:line_id>/remove/", views.remove_line, name="line-remove"),
+    path("<slug:code>/tender/", views.tender, name="tender"),
+    path("<slug:code>/payments/<uuid:payment_id>/remove/", views.remove_payment, name="payment-remove"),
+    path("<slug:code>/complete/", views.complete, name="complete"),
+    path("<slug:code>/cancel/", views.cancel, name="cancel"),
+    path("<slug:code>/receipts/<uuid:sale_id>/", views.receipt, name="receipt"),
 ]

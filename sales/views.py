@@ -1,10 +1,220 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""The cashier's checkout pages (HTMX). Each write: validate, call one service, re-render the sale.
 
-from devices.models import Register
+HTMX requests get the changed fragments back as out-of-band swaps (``sales/checkout_update.html``);
+plain form posts (no JavaScript) are redirected back to the page, so every action also works without it.
+"""
+
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from inventory.selectors import search_products
+from inventory.services import InsufficientStock
+from sales import forms, selectors, services
+from sales.exceptions import SaleError, StaleCart
+from sales.models import Sale
+
+SEARCH_LIMIT = 20
+
+
+def cashier_view(view):
+    """Log in, need ``sales.add_sale``, and resolve ``code`` to the active register."""
+
+    @login_required
+    @permission_required("sales.add_sale", raise_exception=True)
+    @wraps(view)
+    def wrapper(request, code, **kwargs):
+        register = get_object_or_404(selectors.active_registers(), code=code)
+        return view(request, register, **kwargs)
+
+    return wrapper
 
 
 @login_required
+@permission_required("sales.add_sale", raise_exception=True)
 def register_list(request):
-    registers = Register.objects.filter(active=True).select_related("store")
-    return render(request, "sales/register_list.html", {"registers": registers})
+    return render(request, "sales/register_list.html", {"registers": selectors.active_registers()})
+
+
+@require_GET
+@cashier_view
+def checkout(request, register):
+    cart = services.open_cart(register)
+    template = "sales/checkout_update.html" if request.htmx else "sales/checkout.html"
+    return render(request, template, _sale_context(cart))
+
+
+@require_POST
+@cashier_view
+def scan(request, register):
+    cart = services.open_cart(register)
+    form = forms.ScanForm(request.POST)
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    try:
+        line = services.add_product_by_code(cart=cart, code=form.cleaned_data["code"])
+    except SaleError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    return _sale_response(request, cart, changed_line=line.pk)
+
+
+@require_GET
+@cashier_view
+def search(request, register):
+    query = request.GET.get("q", "")[:100]
+    products = search_products(query=query, store=register.store, limit=SEARCH_LIMIT)
+    context = {"register": register, "query": query.strip(), "products": products}
+    return render(request, "sales/partials/search-results.html", context)
+
+
+@require_POST
+@cashier_view
+def add_product(request, register):
+    cart = services.open_cart(register)
+    form = forms.AddProductForm(request.POST)
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    try:
+        line = services.add_product(cart=cart, product=form.cleaned_data["product"])
+    except SaleError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    return _sale_response(request, cart, changed_line=line.pk)
+
+
+@require_POST
+@cashier_view
+def set_quantity(request, register, line_id):
+    cart = services.open_cart(register)
+    form = forms.QuantityForm(request.POST)
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    try:
+        services.set_line_quantity(cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"])
+    except SaleError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    return _sale_response(request, cart)
+
+
+@require_POST
+@cashier_view
+def set_discount(request, register, line_id):
+    cart = services.open_cart(register)
+    form = forms.DiscountForm(request.POST)
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    try:
+        services.set_line_discount(cart=cart, line_id=line_id, discount_percent=form.cleaned_data["discount_percent"])
+    except SaleError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    return _sale_response(request, cart)
+
+
+@require_POST
+@cashier_view
+def remove_line(request, register, line_id):
+    cart = services.open_cart(register)
+    try:
+        services.remove_line(cart=cart, line_id=line_id)
+    except SaleError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    return _sale_response(request, cart)
+
+
+@require_POST
+@cashier_view
+def tender(request, register):
+    """Record a cash/card/mobile tender; once the tenders cover the total, complete the sale."""
+    cart = services.open_cart(register)
+    form = forms.TenderForm(request.POST, state=selectors.checkout_state(cart=cart))
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    data = form.cleaned_data
+    try:
+        services.add_cart_payment(
+            cart=cart,
+            sale_id=data["sale_id"],
+            payment_id=data["payment_id"],
+            method=data["method"],
+            amount=data["amount"],
+            reference=data["reference"],
+        )
+    except StaleCart:
+        # The sale was completed meanwhile (a double-clicked Pay): show its receipt, or say why not.
+        return _complete(request, cart, sale_id=data["sale_id"])
+    except SaleError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    if selectors.checkout_state(cart=cart).is_paid:
+        return _complete(request, cart, sale_id=data["sale_id"])
+    return _sale_response(request, cart)
+
+
+@require_POST
+@cashier_view
+def remove_payment(request, register, payment_id):
+    cart = services.open_cart(register)
+    services.remove_cart_payment(cart=cart, payment_id=payment_id)
+    return _sale_response(request, cart)
+
+
+@require_POST
+@cashier_view
+def complete(request, register):
+    cart = services.open_cart(register)
+    form = forms.SaleForm(request.POST)
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    return _complete(request, cart, sale_id=form.cleaned_data["sale_id"])
+
+
+@require_POST
+@cashier_view
+def cancel(request, register):
+    cart = services.open_cart(register)
+    form = forms.SaleForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["sale_id"] != cart.sale_id:
+        return _sale_response(request, cart, error="This sale was already completed or cancelled.")
+    services.cancel_cart(cart=cart)
+    return _sale_response(request, cart, notice="Sale cancelled. Ready for the next customer.")
+
+
+@require_GET
+@cashier_view
+def receipt(request, register, sale_id):
+    sale = get_object_or_404(selectors.receipts(register=register), pk=sale_id)
+    return render(request, "sales/receipt.html", {"register": register, "sale": sale})
+
+
+def _complete(request, cart, *, sale_id: uuid.UUID):
+    try:
+        completed = services.checkout_cart(cart=cart, cashier=request.user, sale_id=sale_id)
+    except (SaleError, InsufficientStock) as exc:
+        # A concurrent duplicate can lose the race in other ways (it read the cart while the first
+        # submission reset it); if the sale is booked, that is the answer.
+        if sale := selectors.completed_sale(register=cart.register, sale_id=sale_id):
+            return _sale_response(request, cart, sale=sale)
+        return _sale_response(request, cart, error=getattr(exc, "message", str(exc)))
+    return _sale_response(request, cart, sale=completed.sale)
+
+
+def _sale_context(cart, **extra) -> dict:
+    state = selectors.checkout_state(cart=cart)
+    # Fresh per render: resubmitting this very form records the tender once.
+    return {"register": state.register, "state": state, "payment_id": uuid.uuid4(), **extra}
+
+
+def _sale_response(request, cart, *, error="", notice="", sale: Sale | None = None, changed_line: int | None = None):
+    """Answer a write: the changed fragments for HTMX, else back to the page (or the receipt)."""
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif notice:
+            messages.success(request, notice)
+        if sale is not None:
+            return redirect("pos:receipt", code=cart.register.code, sale_id=sale.pk)
+        return redirect("pos:checkout", code=cart.register.code)
+    context = _sale_context(cart, error=error, notice=notice, sale=sale, changed_line=changed_line)
+    return render(request, "sales/checkout_update.html", context)

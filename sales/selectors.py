@@ -1,0 +1,105 @@
+"""Reads for the checkout pages: the register's cart as the cashier sees it, and receipts."""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from devices.models import Register
+from inventory.models import Product, StockLevel
+from sales import pricing
+from sales.models import Cart, CartPayment, Sale
+from sales.services import LineRequest, price_lines
+
+ZERO = Decimal("0")
+BANKNOTES = tuple(Decimal(note) for note in (5, 10, 20, 50, 100, 200, 500))
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    id: int
+    product: Product
+    on_hand: Decimal
+    priced: pricing.PricedLine
+
+    @property
+    def quantity_up(self) -> Decimal:
+        return self.priced.quantity + 1
+
+    @property
+    def quantity_down(self) -> Decimal:
+        return self.priced.quantity - 1
+
+
+@dataclass(frozen=True)
+class CheckoutState:
+    """Everything the checkout page shows about the open sale; all money already priced."""
+
+    register: Register
+    sale_id: uuid.UUID
+    lines: list[CheckoutLine]
+    totals: pricing.Totals
+    payments: list[CartPayment]
+    settlement: pricing.Settlement
+
+    @property
+    def currency(self) -> str:
+        return self.register.store.currency
+
+    @property
+    def before_discount(self) -> Decimal:
+        return self.totals.subtotal + self.totals.discount_total
+
+    @property
+    def item_count(self) -> Decimal:
+        return sum((line.priced.quantity for line in self.lines), ZERO)
+
+    @property
+    def quick_cash(self) -> list[Decimal]:
+        """The banknotes a customer is likely to hand over for what is due."""
+        return [note for note in BANKNOTES if note > self.settlement.remaining][:4]
+
+    @property
+    def is_paid(self) -> bool:
+        return bool(self.lines) and not self.settlement.remaining
+
+
+def active_registers() -> QuerySet[Register]:
+    return Register.objects.filter(active=True).select_related("store")
+
+
+def checkout_state(*, cart: Cart) -> CheckoutState:
+    """Price the cart on the server with the same rules ``complete_sale`` will apply."""
+    cart = Cart.objects.select_related("register__store").get(pk=cart.pk)
+    store = cart.register.store
+    on_hand = StockLevel.objects.filter(store=store, product=OuterRef("product_id")).values("on_hand")[:1]
+    cart_lines = list(
+        cart.lines.select_related("product__tax_rate").annotate(
+            on_hand=Coalesce(Subquery(on_hand), ZERO, output_field=DecimalField(max_digits=14, decimal_places=3))
+        )
+    )
+    totals = price_lines(
+        [LineRequest(line.product, line.quantity, line.discount_percent) for line in cart_lines], store=store
+    )
+    payments = list(cart.payments.all())
+    return CheckoutState(
+        register=cart.register,
+        sale_id=cart.sale_id,
+        lines=[
+            CheckoutLine(id=line.pk, product=line.product, on_hand=line.on_hand, priced=priced)
+            for line, priced in zip(cart_lines, totals.lines, strict=True)
+        ],
+        totals=totals,
+        payments=payments,
+        settlement=pricing.settle(totals.total, [pricing.Tender(p.method, p.amount) for p in payments]),
+    )
+
+
+def receipts(*, register: Register) -> QuerySet[Sale]:
+    return Sale.objects.filter(register=register).select_related("store", "register", "cashier")
+
+
+def completed_sale(*, register: Register, sale_id: uuid.UUID) -> Sale | None:
+    return receipts(register=register).filter(pk=sale_id).first()

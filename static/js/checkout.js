@@ -1,0 +1,248 @@
+// The checkout page's keyboard, scanner and keypad behaviour. The server owns the sale:
+// this module only routes keys, keeps the scan field focused and queues scans in order.
+
+const htmx = window.htmx;
+const root = document.getElementById("pos");
+
+const $ = (selector) => document.querySelector(selector);
+const scanInput = () => $("#scan");
+const isField = (el) => el && el.matches?.("input, textarea, select, [contenteditable]");
+
+function focusScan() {
+  const input = scanInput();
+  if (input && document.activeElement !== input) input.focus({ preventScroll: true });
+}
+
+// --- Scanning: a scanner types digits then Enter, often faster than the server answers. --------
+// Each code is taken out of the field at once and posted in order; the next scan can start
+// typing while the previous one is still on the wire.
+let scanQueue = Promise.resolve();
+
+function submitScan(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const input = scanInput();
+  const code = input.value.trim();
+  input.value = "";
+  if (!code) return;
+  scanQueue = scanQueue
+    .then(() => htmx.ajax("POST", form.action, { source: form, values: { code }, swap: "none" }))
+    .catch(() => {});
+}
+
+// --- Search --------------------------------------------------------------------------------------
+function clearSearch() {
+  const search = $("#search");
+  if (search) search.value = "";
+  const results = $("#search-results");
+  if (results) results.replaceChildren();
+}
+
+function searchKeys(event) {
+  const results = [...document.querySelectorAll("#search-results .search-result")];
+  const index = results.indexOf(document.activeElement);
+  if (event.key === "ArrowDown") {
+    event.preventDefault();
+    results[Math.min(index + 1, results.length - 1)]?.focus();
+  } else if (event.key === "ArrowUp") {
+    event.preventDefault();
+    if (index <= 0) $("#search")?.focus();
+    else results[index - 1].focus();
+  } else if (event.key === "Enter" && event.target.id === "search") {
+    event.preventDefault();
+    results[0]?.click();
+  }
+}
+
+// --- Tender ----------------------------------------------------------------------------------------
+function tender() {
+  const form = $("#tender-form");
+  return form && { form, amount: form.elements.amount, reference: form.elements.reference, due: $("#tender").dataset.due };
+}
+
+function syncMethod() {
+  const t = tender();
+  if (!t) return;
+  const method = t.form.elements.method.value;
+  const cash = method === "cash";
+  t.form.querySelector(".tender__field--reference").hidden = cash;
+  t.form.querySelector(".quick-cash").classList.toggle("is-hidden", !cash);
+  const label = t.form.querySelector(".tender__field--amount .tender__label");
+  label.textContent = cash ? label.dataset.cashLabel : label.dataset.otherLabel;
+}
+
+function openTender(method) {
+  const t = tender();
+  if (!t || t.form.querySelector(".key--pay").disabled) return;
+  t.form.querySelector(`input[name=method][value=${method}]`).checked = true;
+  syncMethod();
+  t.amount.value = t.due;
+  t.amount.dataset.fresh = "1";
+  t.amount.focus();
+  t.amount.select();
+}
+
+function pressKey(key) {
+  const t = tender();
+  if (!t) return;
+  const fresh = t.amount.dataset.fresh === "1";
+  delete t.amount.dataset.fresh;
+  let value = fresh ? "" : t.amount.value;
+  if (key === "clear") value = "";
+  else if (key === "back") value = value.slice(0, -1);
+  else if (key === "." && (value.includes(".") || value.includes(","))) return;
+  else value += key === "." && !value ? "0." : key;
+  t.amount.value = value;
+}
+
+function quickCash(amount) {
+  const t = tender();
+  t.form.querySelector("input[name=method][value=cash]").checked = true;
+  syncMethod();
+  t.amount.value = amount;
+  t.form.requestSubmit();
+}
+
+// --- Global keys ------------------------------------------------------------------------------------
+const SHORTCUTS = {
+  F2: () => {
+    $("#search")?.focus();
+    $("#search")?.select();
+  },
+  F4: () => openTender("cash"),
+  F8: () => openTender("card"),
+  F9: () => openTender("mobile"),
+};
+
+function closeReceipt() {
+  const receipt = $("#receipt");
+  if (receipt) receipt.hidden = true;
+}
+
+function onKeydown(event) {
+  if (SHORTCUTS[event.key] && !event.ctrlKey && !event.altKey && !event.metaKey) {
+    event.preventDefault();
+    SHORTCUTS[event.key]();
+    return;
+  }
+  if (event.key === "Escape") {
+    event.preventDefault();
+    clearSearch();
+    closeReceipt();
+    focusScan();
+    return;
+  }
+  if (event.ctrlKey && event.key === "Enter") {
+    event.preventDefault();
+    $("#complete-form")?.requestSubmit();
+    return;
+  }
+  if (event.ctrlKey && event.key === "Delete") {
+    event.preventDefault();
+    $("#cancel-form")?.requestSubmit();
+    return;
+  }
+  if (event.target.closest?.("#search, #search-results")) {
+    searchKeys(event);
+    return;
+  }
+  // A scanner (or a cashier) typing while nothing is focused: the keystrokes belong to the scan field.
+  if (!isField(document.activeElement) && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    focusScan();
+  }
+}
+
+// --- Wiring ---------------------------------------------------------------------------------------
+function showConnection(online) {
+  const status = $("#connection");
+  if (!status) return;
+  status.dataset.state = online ? "online" : "offline";
+  status.textContent = online ? "Online" : "Offline — retry when the network is back";
+}
+
+function showMessage(text) {
+  const message = $("#message");
+  message.textContent = text;
+  message.className = "message message--error";
+}
+
+// After the server answered: back to scanning, unless the cashier is in the search.
+let afterSwapPending = false;
+function afterSwap() {
+  if (afterSwapPending) return;
+  afterSwapPending = true;
+  // Run after htmx has finished all swaps and its own focus restoring.
+  setTimeout(() => {
+    afterSwapPending = false;
+    syncMethod();
+    $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
+    if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
+  }, 0);
+}
+
+function init() {
+  if (!root || !htmx) return;
+  // Touch screens: no on-screen keyboard popping up for the scan field (the scanner is a keyboard).
+  if (window.matchMedia("(pointer: coarse)").matches) scanInput().setAttribute("inputmode", "none");
+
+  $("#scan-form").addEventListener("submit", submitScan);
+  document.addEventListener("keydown", onKeydown);
+  document.addEventListener("click", (event) => {
+    const key = event.target.closest("[data-key]");
+    if (key) return pressKey(key.dataset.key);
+    const cash = event.target.closest("[data-cash]");
+    if (cash) return quickCash(cash.dataset.cash);
+    if (event.target.closest("[data-close-receipt]")) {
+      closeReceipt();
+      focusScan();
+    }
+  });
+  // Keypad and quick-cash keys must not take the focus: Enter would then press them again.
+  document.addEventListener("mousedown", (event) => {
+    if (event.target.closest("[data-key], [data-cash]")) event.preventDefault();
+  });
+  document.addEventListener("change", (event) => {
+    if (event.target.name !== "method") return;
+    const t = tender();
+    syncMethod();
+    if (t.amount.dataset.fresh === "1" || !t.amount.value) {
+      t.amount.value = t.due;
+      t.amount.dataset.fresh = "1";
+    }
+    t.amount.focus();
+    t.amount.select();
+  });
+  document.addEventListener("input", (event) => {
+    if (event.target.id === "amount") delete event.target.dataset.fresh;
+  });
+  // Keep the scan field focused whenever focus would otherwise fall to the page.
+  document.addEventListener("focusout", () => {
+    setTimeout(() => {
+      if (!document.activeElement || document.activeElement === document.body) focusScan();
+    }, 0);
+  });
+
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.elt.closest?.(".search-result")) {
+      clearSearch();
+      focusScan();
+    }
+  });
+  document.body.addEventListener("htmx:oobAfterSwap", afterSwap);
+  document.body.addEventListener("htmx:sendError", () => {
+    showConnection(false);
+    showMessage("No connection to the server: nothing was changed. Try again.");
+  });
+  document.body.addEventListener("htmx:responseError", (event) => {
+    showMessage(`The server refused that (${event.detail.xhr.status}). Reload the page if it keeps happening.`);
+  });
+  document.body.addEventListener("htmx:afterOnLoad", (event) => {
+    if (event.detail.successful) showConnection(true);
+  });
+
+  syncMethod();
+  focusScan();
+  root.dataset.ready = "true";
+}
+
+init();
