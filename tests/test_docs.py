@@ -1,0 +1,33 @@
+import re
+
+import pytest
+
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
+
+
+@pytest.fixture
+def logged_in(client, cashier):
+    client.force_login(cashier)
+    return client
+
+
+def test_schema_documents_the_sale_and_product_endpoints(logged_in):
+    response = logged_in.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    sale = schema["paths"]["/api/v1/sales/"]["post"]
+    assert set(sale["responses"]) >= {"200", "201", "400", "403", "409"}
+    assert sale["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SaleInput"}
+    assert "/api/v1/products/" in schema["paths"]
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_docs_pages_load_their_assets_from_our_own_static_files(logged_in, url):
+    response = logged_in.get(url)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not EXTERNAL.findall(html), "the docs page loads something from another host"
+    assert "https://" not in html and "http://" not in html
+    assert "/static/drf_spectacular_sidecar/" in html
