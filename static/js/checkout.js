@@ -166,6 +166,12 @@ function showMessage(text) {
   message.className = "message message--error";
 }
 
+// The cart is redrawn on every answer: keep its scroll position, then show the line that changed.
+let cartScroll = 0;
+function beforeSwap(event) {
+  if (event.detail.target?.id === "cart") cartScroll = $(".cart__lines")?.scrollTop ?? 0;
+}
+
 // After the server answered: back to scanning, unless the cashier is in the search.
 let afterSwapPending = false;
 function afterSwap() {
@@ -175,6 +181,8 @@ function afterSwap() {
   setTimeout(() => {
     afterSwapPending = false;
     syncMethod();
+    const lines = $(".cart__lines");
+    if (lines) lines.scrollTop = cartScroll;
     $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
     if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
   }, 0);
@@ -182,6 +190,9 @@ function afterSwap() {
 
 function init() {
   if (!root || !htmx) return;
+  // Process swapped-in forms in the same task as the swap: a fast Enter must never reach a form
+  // htmx has not wired up yet (it would post natively and leave the page).
+  htmx.config.defaultSettleDelay = 0;
   // Touch screens: no on-screen keyboard popping up for the scan field (the scanner is a keyboard).
   if (window.matchMedia("(pointer: coarse)").matches) scanInput().setAttribute("inputmode", "none");
 
@@ -196,6 +207,7 @@ function init() {
       closeReceipt();
       focusScan();
     }
+    if (!event.target.closest(".entry__search")) $("#search-results")?.replaceChildren();
   });
   // Keypad and quick-cash keys must not take the focus: Enter would then press them again.
   document.addEventListener("mousedown", (event) => {
@@ -228,6 +240,7 @@ function init() {
       focusScan();
     }
   });
+  document.body.addEventListener("htmx:oobBeforeSwap", beforeSwap);
   document.body.addEventListener("htmx:oobAfterSwap", afterSwap);
   document.body.addEventListener("htmx:sendError", () => {
     showConnection(false);

@@ -1,0 +1,221 @@
+"""The checkout page in a real browser: the system Chromium driven by Playwright (sync API)."""
+
+import re
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect, sync_playwright
+
+from inventory.models import StockLevel
+from sales.models import CartPayment, Sale
+from tests.conftest import PASSWORD
+from tests.factories import ProductFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+
+
+@pytest.fixture
+def page(live_server, monkeypatch):
+    """A 1280×800 page (the all-in-one register); fails the test on any script error.
+
+    Request it after the fixtures that write data: once Playwright's loop runs in this thread,
+    stock broadcasts (``async_to_sync``) from the test's own writes are refused.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Sync Playwright runs an event loop in this thread; the test's own ORM calls are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    errors = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+        page.on("console", lambda message: message.type == "error" and errors.append(f"console: {message.text}"))
+        yield page
+        browser.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def shelf(product, reduced_rate, stock):
+    """Milk (1.19, 19 %) with 50 on hand and bread (2.14, 7 %) with 20."""
+    bread = stock(ProductFactory(sku="BREAD", name="Roggenbrot 750 g", price=D("2.14"), tax_rate=reduced_rate), 20)
+    return product, bread
+
+
+def log_in_and_open(page, register):
+    page.goto(f"/pos/{register.code}/")
+    expect(page).to_have_url(re.compile(rf"/login/\?next=/pos/{register.code}/$"))
+    page.get_by_label("Username").fill("cashier")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#pos[data-ready=true]")).to_be_visible()  # htmx and checkout.js loaded
+    expect(page.locator("#scan")).to_be_focused()
+
+
+def scan(page, code):
+    """Type like a barcode scanner: digits then Enter, without waiting for the server."""
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+
+
+def on_hand(product, store):
+    return StockLevel.objects.get(product=product, store=store).on_hand
+
+
+def test_scan_pay_cash_with_the_keyboard_only(register, cashier, shelf, page):
+    milk, bread = shelf
+    log_in_and_open(page, register)
+
+    scan(page, milk.barcode)
+    scan(page, bread.barcode)
+    scan(page, milk.barcode)
+    expect(page.locator(".cart-line")).to_have_count(2)
+    expect(page.locator("#total-amount")).to_have_text("€4.52")
+    expect(page.locator("#scan")).to_be_focused()
+
+    page.keyboard.press("F4")  # cash, amount prefilled with what is due and selected
+    expect(page.locator("#amount")).to_be_focused()
+    expect(page.locator("#amount")).to_have_value("4.52")
+    page.keyboard.type("20")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "checkout.png")
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#change-due")).to_have_text("€15.48")
+    receipt_number = page.locator(".receipt-panel__number [data-receipt-number]").inner_text()
+    assert receipt_number == f"{register.code}-000001"
+    page.screenshot(path=SCREENSHOTS / "checkout-receipt.png")
+
+    sale = Sale.objects.get(receipt_number=receipt_number)
+    assert (sale.total, sale.change) == (D("4.52"), D("15.48"))
+    assert on_hand(milk, register.store) == 48
+    assert on_hand(bread, register.store) == 19
+
+    page.goto(f"/pos/{register.code}/receipts/{sale.pk}/")
+    expect(page.locator(".paper")).to_contain_text(receipt_number)
+    page.screenshot(path=SCREENSHOTS / "receipt-page.png", full_page=True)
+    page.emulate_media(media="print")
+    page.screenshot(path=SCREENSHOTS / "receipt-print.png", full_page=True)
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Back to register").click()
+    expect(page.locator("#pos[data-ready=true]")).to_be_visible()
+
+    # The next scan starts the next sale.
+    expect(page.locator("#scan")).to_be_focused()
+    scan(page, bread.barcode)
+    expect(page.locator(".cart-line")).to_have_count(1)
+    expect(page.locator("#total-amount")).to_have_text("€2.14")
+
+
+def test_double_clicked_pay_books_one_sale(register, cashier, shelf, page):
+    milk, _ = shelf
+    log_in_and_open(page, register)
+    scan(page, milk.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€1.19")
+
+    page.locator(".key--pay").dblclick()
+
+    expect(page.locator("#change-due")).to_have_text("€0.00")
+    assert Sale.objects.count() == 1
+    assert on_hand(milk, register.store) == 49
+    assert not CartPayment.objects.exists()
+
+    # Focus is back in the scan field; the next scan closes the receipt and starts the next sale.
+    expect(page.locator("#scan")).to_be_focused()
+    scan(page, milk.barcode)
+    expect(page.locator("#receipt")).to_be_hidden()
+    expect(page.locator("#total-amount")).to_have_text("€1.19")
+
+
+def test_unknown_code_shows_a_message_and_keeps_the_scan_focus(register, cashier, shelf, page):
+    milk, _ = shelf
+    log_in_and_open(page, register)
+    scan(page, milk.barcode)
+    scan(page, "12345")
+    expect(page.locator("#message")).to_contain_text("No product with barcode or SKU “12345”")
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page.locator(".cart-line")).to_have_count(1)
+
+
+def test_search_pick_with_keyboard_then_split_tender(register, cashier, shelf, page):
+    log_in_and_open(page, register)
+
+    page.keyboard.press("F2")
+    page.keyboard.type("roggen")
+    expect(page.locator(".search-result")).to_have_count(1)
+    expect(page.locator(".search-result")).to_contain_text("On hand 20")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator(".cart-line")).to_contain_text("Roggenbrot")
+    expect(page.locator("#scan")).to_be_focused()
+
+    page.keyboard.press("F8")  # card for part of it
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    expect(page.locator("#remaining-due")).to_have_text("€1.14")
+    page.keyboard.press("F4")
+    page.keyboard.press("Enter")  # the prefilled exact remainder in cash
+    expect(page.locator("#change-due")).to_have_text("€0.00")
+    sale = Sale.objects.get()
+    assert [(p.method, p.amount) for p in sale.payments.all()] == [("card", D("1.000")), ("cash", D("1.140"))]
+
+
+GROCERIES = [
+    ("Bio Vollmilch 3,8 % 1 l", "1.39"),
+    ("Äpfel Elstar, lose 1 kg", "2.49"),
+    ("Kaffee Crema ganze Bohnen 1 kg", "13.99"),
+    ("乌龙茶 Oolong Tee 250 g", "6.50"),
+    ("Mineralwasser still 6 × 1,5 l", "3.29"),
+    ("Spaghetti n° 5 500 g", "1.09"),
+    ("Bananen Fairtrade 🍌 1 kg", "1.79"),
+    ("Butter mild gesäuert 250 g", "2.29"),
+    ("Tomaten passiert 500 g", "0.89"),
+    ("Olivenöl extra vergine 0,75 l", "8.99"),
+    ("Haferflocken kernig 500 g", "0.99"),
+    ("Schokolade Zartbitter 70 % 100 g", "1.49"),
+]
+
+
+@pytest.fixture
+def groceries(standard_rate, stock):
+    return [stock(ProductFactory(name=name, price=D(price), tax_rate=standard_rate), 12) for name, price in GROCERIES]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1024, 768), (800, 1280)])
+def test_layout_fits_registers_and_tablets(register, cashier, groceries, page, width, height):
+    products = groceries
+    page.set_viewport_size({"width": width, "height": height})
+    log_in_and_open(page, register)
+    for product in products:
+        scan(page, product.barcode)
+    expect(page.locator(".cart-line")).to_have_count(len(products))
+    scan(page, "4000000000000")
+    expect(page.locator("#message")).to_contain_text("No product")
+
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
+    if width > height:  # the register: everything on one screen, the cart scrolls inside
+        for selector in ("#scan", "#total-amount", ".key--pay", "#complete-form button"):
+            expect(page.locator(selector)).to_be_in_viewport()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"checkout-{width}x{height}.png", full_page=True)
+
+    page.keyboard.press("F2")
+    page.keyboard.type("g")
+    expect(page.locator(".search-result").first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / f"search-{width}x{height}.png")
