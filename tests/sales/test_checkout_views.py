@@ -408,3 +408,18 @@ def test_login_page_logs_a_cashier_in(client, cashier, register):
     assert client.get(reverse("login")).status_code == 200
     response = client.post(reverse("login"), {"username": "cashier", "password": PASSWORD}, follow=True)
     assert register.name in text(response)
+
+
+def test_scan_takes_the_same_few_queries_however_long_the_cart(
+    pos, standard_rate, stock, django_assert_max_num_queries
+):
+    products = [stock(ProductFactory(tax_rate=standard_rate), 5) for _ in range(12)]
+    pos.scan(products[0].barcode)
+    with django_assert_max_num_queries(18) as short_cart:
+        pos.scan(products[1].barcode)
+    for product in products[2:-1]:
+        pos.scan(product.barcode)
+    with django_assert_max_num_queries(len(short_cart.captured_queries)):
+        response = pos.scan(products[-1].barcode)
+    assert len(pos.lines()) == 12
+    assert "12 lines" in text(response)
