@@ -50,7 +50,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 ## bench: checkout throughput and scan latency against PostgreSQL (see bench/README.md)
-bench: $(VENV)/.dev
+bench: $(VENV)/.runtime
 	$(BIN)/python -m bench
 
 clean:

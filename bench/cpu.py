@@ -69,9 +69,14 @@ class CpuMeter:
             "load_generator": _share(own, wall),
             "machine_busy_percent_of_all_cores": round(100 * busy / total, 1) if total else None,
         }
+        accounted = own
         for name, pids in self.groups.items():
             used = sum(process_cpu_seconds(pid) for pid in pids) - self.group_cpu[name]
             report[name] = _share(used, wall)
+            accounted += used
+        # Everything else on the machine (other PostgreSQL backends, other people's tests, ...):
+        # when this is large, the figures of the phase are not the machine's best.
+        report["everything_else"] = _share(max(0.0, busy - accounted), wall)
         return report
 
 

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from bench import database, report
 from bench.checkout import Checkout, check_sale_response, closed_loop, open_loop
 from bench.config import BASE_DIR, Config
-from bench.cpu import CpuMeter
+from bench.cpu import CORES, CpuMeter
 from bench.http_client import wait_until_serving
 from bench.pgbench import run_pgbench
 from bench.scan import WARMUP_SCANS, probe_scan_endpoint, run_scan_over_http, scan_plan
@@ -65,6 +65,7 @@ class Benchmark:
         )
         self.context["postgres"] = database.server_version(config.database_url("postgres"))
         self.set_up()
+        self.results["sale_cost"] = self.sale_cost()
         if config.pgbench:
             say(f"pgbench TPC-B: init -s {config.pgbench_scale}, then -c {config.registers} -j 2 -T {config.seconds:g}")
             self.results["pgbench"] = run_pgbench(
@@ -140,6 +141,37 @@ class Benchmark:
             raise RuntimeError(f"setting up {config.database} failed:\n{result.stdout}\n{result.stderr[-4000:]}")
         self.context["fixtures"] = json.loads(result.stdout.strip().splitlines()[-1])
         say(f"set up in {time.monotonic() - started:.0f} s: {self.context['fixtures']}")
+
+    def sale_cost(self) -> dict:
+        """Queries and CPU of one sale and one scan, in-process, before the server starts."""
+        say("cost of one sale and one scan, in-process (queries, Python CPU, PostgreSQL CPU)")
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.sale_cost"],
+            cwd=BASE_DIR,
+            env={
+                **self.env,
+                "BENCH_PRODUCTS": str(self.config.products),
+                "BENCH_SCAN_REGISTERS": str(self.config.scan_registers),
+                "BENCH_CASHIER_USERNAME": CASHIER,
+            },
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if result.returncode != 0:
+            say(f"sale cost failed: {result.stderr[-1500:]}")
+            return {"error": result.stderr[-4000:]}
+        cost = json.loads(result.stdout.strip().splitlines()[-1])
+        sale = cost["sale"]
+        # Server and database share the cores: this is the most sales/s CPU allows, at best.
+        per_sale = sale["python_cpu_ms"] + sale["postgres_cpu_ms"]
+        cost["cpu_bound_ceiling_sales_per_second"] = round(CORES * 1000 / per_sale, 1) if per_sale else None
+        say(
+            f"one sale: {sale['queries']} queries, {sale['python_cpu_ms']} ms Python CPU, "
+            f"{sale['postgres_cpu_ms']} ms PostgreSQL CPU -> at most ~{cost['cpu_bound_ceiling_sales_per_second']} "
+            f"sales/s on {CORES} cores"
+        )
+        return cost
 
     def wait_and_log_in(self, server: UvicornServer) -> Session:
         say(f"starting uvicorn, {server.workers} workers, port {server.port}")
@@ -289,12 +321,7 @@ class Benchmark:
                 ),
                 ("    non-201 responses", json.dumps(run["non_201"]) if run["non_201"] else "0", "", ""),
                 ("    ratio to pgbench tps", report.fmt(run["ratio_to_pgbench_tps"], digits=3), "", ""),
-                (
-                    "    load generator CPU",
-                    f"{run['cpu']['load_generator']['percent_of_all_cores']} % of {run['cpu']['cores']} cores",
-                    "",
-                    "",
-                ),
+                *_cpu_rows(run["cpu"]),
             ]
         for run in open_runs:
             mark = " *" if run["workers"] == chosen else ""
@@ -308,9 +335,24 @@ class Benchmark:
                 ),
                 ("    p50 / p95", f"{latency['p50_ms']} / {latency['p95_ms']} ms", "", ""),
                 ("    achieved rate, non-201", f"{run['achieved_rate']}/s, {run['non_201'] or 0}", "", ""),
+                *_cpu_rows(run["cpu"]),
+            ]
+        cost = results.get("sale_cost", {})
+        if "sale" in cost:
+            sale, scan_cost = cost["sale"], cost.get("scan", {})
+            rows += [
+                ("queries per sale (in-process)", str(sale["queries"]), "", ""),
                 (
-                    "    load generator CPU",
-                    f"{run['cpu']['load_generator']['percent_of_all_cores']} % of {run['cpu']['cores']} cores",
+                    "CPU per sale: Python / PostgreSQL",
+                    f"{sale['python_cpu_ms']} / {sale['postgres_cpu_ms']} ms",
+                    "",
+                    "",
+                ),
+                (f"CPU-bound ceiling, {CORES} cores", f"{cost['cpu_bound_ceiling_sales_per_second']} sales/s", "", ""),
+                (
+                    "queries / Python / PostgreSQL CPU per scan",
+                    " / ".join(str(scan_cost.get(key)) for key in ("queries", "python_cpu_ms", "postgres_cpu_ms"))
+                    + " ms",
                     "",
                     "",
                 ),
@@ -348,3 +390,12 @@ class Benchmark:
         if config.strict and not all(passes.values()):
             return 3
         return 0
+
+
+def _cpu_rows(cpu: dict) -> list[tuple[str, str, str, str]]:
+    """Who used the cores during the phase, as % of all of them."""
+    shares = " / ".join(
+        f"{cpu[name]['percent_of_all_cores']}"
+        for name in ("server", "postgres_backends", "load_generator", "everything_else")
+    )
+    return [("    CPU % server / postgres / load gen / other", f"{shares} (of {cpu['cores']} cores)", "", "")]

@@ -43,6 +43,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except FileNotFoundError:
+        return b""
+
+
 class UvicornServer:
     """``uvicorn --workers N`` in its own process group, so stopping it stops every worker."""
 
@@ -90,7 +98,10 @@ class UvicornServer:
             raise RuntimeError(f"uvicorn exited early; see {self.log_path}:\n{self.log_tail()}")
 
     def worker_pids(self) -> list[int]:
-        return children_of(self.process.pid) if self.process else []
+        """The worker processes (not multiprocessing's resource tracker, also a child)."""
+        if self.process is None:
+            return []
+        return [pid for pid in children_of(self.process.pid) if b"spawn_main" in _cmdline(pid)]
 
     def wait_for_workers(self, timeout: float = 60) -> list[int]:
         deadline = time.monotonic() + timeout
