@@ -1,6 +1,7 @@
 """Stock writes. ``record_movements`` is the only code that changes ``StockLevel.on_hand``."""
 
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -61,7 +62,10 @@ def record_movements(
     if allow_negative is None:
         allow_negative = store.allow_negative_stock
 
-    with transaction.atomic():
+    # Join the caller's transaction as is (no savepoint round trips); shortages are raised
+    # before anything is written, so the caller's transaction stays usable.
+    in_transaction = transaction.get_connection().in_atomic_block
+    with nullcontext() if in_transaction else transaction.atomic():
         levels = _lock_levels(store, sorted(deltas))
         if not allow_negative:
             shortages = [

@@ -166,7 +166,7 @@ class SaleTax(ImmutableModel):
     gross = money_field()
 
     class Meta:
-        ordering = ["sale", "rate"]
+        ordering = ["sale", "rate", "code"]
         verbose_name_plural = "sale taxes"
 
     def __str__(self):

@@ -27,6 +27,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_saletax",
         "sales.view_payment",
         "sales.view_cart",
+        "sales.view_cartline",
+        "sales.view_cartpayment",
     ],
 }
 
@@ -40,3 +42,15 @@ def sync_role_groups(group_model, permission_model) -> None:
             app_label, codename = code.split(".")
             permissions.append(permission_model.objects.get(content_type__app_label=app_label, codename=codename))
         group.permissions.set(permissions)
+
+
+def migrate_role_groups(apps, schema_editor) -> None:
+    """RunPython step: bring the role groups up to date with ROLE_PERMISSIONS."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; the groups need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from devices.models import Register
 from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
+from retailpos.money import quantize_money
 from sales import pricing
 from sales.exceptions import (
     EmptySale,
@@ -22,6 +23,7 @@ from sales.exceptions import (
     PaymentInvalid,
     ProductNotFound,
     SaleConflict,
+    SaleError,
     StaleCart,
     Underpaid,
 )
@@ -71,6 +73,8 @@ def complete_sale(
     if replay := _replayed_sale(sale_id, fingerprint):
         return replay
 
+    if not register.active:
+        raise SaleError(f"Register {register.code} is deactivated and cannot book new sales.", field="register")
     store = register.store
     _validate_lines(lines)
     totals = price_lines(lines, store=store)
@@ -153,12 +157,12 @@ def sale_fingerprint(*, register, lines, payments, created_at) -> str:
 
 
 def _replayed_sale(sale_id, fingerprint) -> CompletedSale | None:
-    sale = Sale.objects.filter(pk=sale_id).only("pk", "request_fingerprint").first()
+    sale = Sale.objects.filter(pk=sale_id).first()
     if sale is None:
         return None
     if sale.request_fingerprint != fingerprint:
         raise SaleConflict(f"Sale {sale_id} was already booked with different content.")
-    return CompletedSale(sale=Sale.objects.get(pk=sale_id), created=False)
+    return CompletedSale(sale=sale, created=False)
 
 
 def _validate_lines(lines: Sequence[LineRequest]) -> None:
@@ -186,12 +190,18 @@ def validate_discount(discount_percent: Decimal, *, field: str = "discount_perce
         raise InvalidLine(f"Discount must be between 0 and 100 %, got {discount_percent}.", field=field)
 
 
+def validate_amount(amount: Decimal, *, currency: str, field: str = "amount") -> None:
+    if amount <= 0:
+        raise PaymentInvalid("Amount must be greater than zero.", field=field)
+    if quantize_money(amount, currency) != amount:
+        raise PaymentInvalid(f"{amount} has more decimals than {currency} allows.", field=field)
+
+
 def _settle(total: Decimal, payments: Sequence[PaymentRequest], *, currency: str) -> pricing.Settlement:
     for index, payment in enumerate(payments):
         if payment.method not in PaymentMethod.values:
             raise PaymentInvalid(f"Unknown payment method {payment.method!r}.", field=f"payments[{index}].method")
-        if payment.amount <= 0:
-            raise PaymentInvalid("Payment amount must be greater than zero.", field=f"payments[{index}].amount")
+        validate_amount(payment.amount, currency=currency, field=f"payments[{index}].amount")
     settlement = pricing.settle(total, [pricing.Tender(p.method, p.amount) for p in payments])
     if settlement.non_cash_excess:
         raise PaymentInvalid(
@@ -294,8 +304,7 @@ def add_cart_payment(
     """Record a tender on the open cart; a repeated submission (same ``payment_id``) is a no-op."""
     if method not in PaymentMethod.values:
         raise PaymentInvalid(f"Unknown payment method {method!r}.", field="method")
-    if amount <= 0:
-        raise PaymentInvalid("Amount must be greater than zero.", field="amount")
+    validate_amount(amount, currency=cart.register.store.currency)
     with transaction.atomic():
         current = Cart.objects.select_for_update().get(pk=cart.pk)
         if current.sale_id != sale_id:

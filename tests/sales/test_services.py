@@ -5,7 +5,7 @@ import pytest
 
 from inventory.models import StockLevel, StockMovement
 from sales import services
-from sales.exceptions import EmptySale, InvalidLine, PaymentInvalid, SaleConflict, Underpaid
+from sales.exceptions import EmptySale, InvalidLine, PaymentInvalid, SaleConflict, SaleError, Underpaid
 from sales.models import Sale
 from sales.services import LineRequest, PaymentRequest, complete_sale
 from tests.factories import ProductFactory, RegisterFactory, StoreFactory
@@ -171,3 +171,26 @@ def test_checkout_cart_completes_and_resets_the_cart(register, cashier, product)
     # The same Pay again (double-click) returns the same sale, books nothing new.
     assert services.checkout_cart(cart=cart, cashier=cashier, sale_id=sale_id).sale.pk == result.sale.pk
     assert Sale.objects.count() == 1
+
+
+def test_deactivated_register_books_no_new_sale_but_replays_answer(register, cashier, product):
+    sale_id = uuid.uuid4()
+    args = ([LineRequest(product, D("1"))], [PaymentRequest("cash", D("2.00"))])
+    sell(register, cashier, *args, sale_id=sale_id)
+    register.active = False
+    register.save()
+    assert sell(register, cashier, *args, sale_id=sale_id).sale.pk == sale_id
+    with pytest.raises(SaleError) as excinfo:
+        sell(register, cashier, *args)
+    assert excinfo.value.field == "register"
+
+
+def test_amounts_finer_than_the_currency_are_refused(register, cashier, product):
+    with pytest.raises(PaymentInvalid) as excinfo:
+        sell(register, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2.005"))])
+    assert excinfo.value.field == "payments[0].amount"
+    cart = services.open_cart(register)
+    with pytest.raises(PaymentInvalid):
+        services.add_cart_payment(
+            cart=cart, sale_id=cart.sale_id, payment_id=uuid.uuid4(), method="cash", amount=D("1.001")
+        )
