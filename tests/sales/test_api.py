@@ -146,6 +146,21 @@ def test_replay_answers_200_with_the_same_body_and_books_nothing(api, register, 
     assert on_hand(product, register.store) == 47
 
 
+def test_replay_after_the_register_was_deactivated_still_answers_the_original(api, register, product):
+    body = payload(lines=[{"sku": "MILK", "quantity": "1"}], payments=[{"method": "cash", "amount": "5"}])
+    first = api.post(URL, body, format="json")
+    register.active = False
+    register.save()
+
+    again = api.post(URL, body, format="json")
+    new_sale = api.post(URL, {**body, "id": str(uuid.uuid4())}, format="json")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert new_sale.status_code == 400
+    assert "deactivated" in new_sale.json()["register"][0]
+
+
 def test_same_id_with_a_different_body_is_a_409_and_books_nothing_more(api, register, product):
     body = payload()
     assert api.post(URL, body, format="json").status_code == 201
@@ -170,11 +185,11 @@ def line(**fields):
             {"lines": {"1": {"sku": ["Unknown SKU 'NOPE'."]}}},
             id="unknown-sku",
         ),
+        pytest.param({"register": "NOPE"}, {"register": ["No register with code 'NOPE'."]}, id="unknown-register"),
         pytest.param(
-            {"register": "NOPE"}, {"register": ["No active register with code 'NOPE'."]}, id="unknown-register"
-        ),
-        pytest.param(
-            {"register": "OFF"}, {"register": ["No active register with code 'OFF'."]}, id="inactive-register"
+            {"register": "OFF"},
+            {"register": ["Register OFF is deactivated and cannot book new sales."]},
+            id="inactive-register",
         ),
         pytest.param(
             line(quantity="0"),
