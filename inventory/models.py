@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from inventory.barcodes import validate_gtin
 
@@ -88,6 +89,10 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # Cashiers type SKUs in any case: the scan's ``sku__iexact`` must not scan the table.
+            models.Index(Upper("sku"), name="product_sku_upper"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
             models.CheckConstraint(condition=Q(cost__gte=0), name="product_cost_not_negative"),

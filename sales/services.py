@@ -203,13 +203,17 @@ def _settle(total: Decimal, payments: Sequence[PaymentRequest], *, currency: str
             raise PaymentInvalid(f"Unknown payment method {payment.method!r}.", field=f"payments[{index}].method")
         validate_amount(payment.amount, currency=currency, field=f"payments[{index}].amount")
     settlement = pricing.settle(total, [pricing.Tender(p.method, p.amount) for p in payments])
+
+    def money(amount):
+        return f"{quantize_money(amount, currency)} {currency}"
+
     if settlement.non_cash_excess:
         raise PaymentInvalid(
-            f"Card and mobile payments exceed the total by {settlement.non_cash_excess} {currency}; "
+            f"Card and mobile payments exceed the total by {money(settlement.non_cash_excess)}; "
             "only cash can be given back as change."
         )
     if settlement.remaining:
-        raise Underpaid(f"Underpaid: {settlement.remaining} {currency} still due of {total} {currency}.")
+        raise Underpaid(f"Underpaid: {money(settlement.remaining)} still due of {money(total)}.")
     return settlement
 
 
@@ -273,22 +277,25 @@ def add_product(*, cart: Cart, product: Product, quantity: Decimal = Decimal("1"
             validate_quantity(line.quantity + quantity)
             CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
             line.refresh_from_db(fields=["quantity"])
-        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+        _touch(cart)
     return line
 
 
 def set_line_quantity(*, cart: Cart, line_id: int, quantity: Decimal) -> None:
     validate_quantity(quantity)
     CartLine.objects.filter(pk=_cart_line(cart, line_id).pk).update(quantity=quantity)
+    _touch(cart)
 
 
 def set_line_discount(*, cart: Cart, line_id: int, discount_percent: Decimal) -> None:
     validate_discount(discount_percent)
     CartLine.objects.filter(pk=_cart_line(cart, line_id).pk).update(discount_percent=discount_percent)
+    _touch(cart)
 
 
 def remove_line(*, cart: Cart, line_id: int) -> None:
     _cart_line(cart, line_id).delete()
+    _touch(cart)
 
 
 def _cart_line(cart: Cart, line_id: int) -> CartLine:
@@ -304,41 +311,70 @@ def add_cart_payment(
     """Record a tender on the open cart; a repeated submission (same ``payment_id``) is a no-op."""
     if method not in PaymentMethod.values:
         raise PaymentInvalid(f"Unknown payment method {method!r}.", field="method")
-    validate_amount(amount, currency=cart.register.store.currency)
+    store = cart.register.store
+    validate_amount(amount, currency=store.currency)
     with transaction.atomic():
         current = Cart.objects.select_for_update().get(pk=cart.pk)
         if current.sale_id != sale_id:
             raise StaleCart("This sale was already completed or cancelled.")
-        CartPayment.objects.get_or_create(
-            pk=payment_id, defaults={"cart": cart, "method": method, "amount": amount, "reference": reference}
-        )
+        if CartPayment.objects.filter(pk=payment_id).exists():
+            return
+        if method != PaymentMethod.CASH:
+            due = price_lines(cart_line_requests(current), store=store).total
+            non_cash = sum((p.amount for p in current.payments.exclude(method=PaymentMethod.CASH)), ZERO)
+            if non_cash + amount > due:
+                raise PaymentInvalid(
+                    f"Card and mobile payments cannot exceed the amount due "
+                    f"({quantize_money(due - non_cash, store.currency)} {store.currency}); "
+                    "only cash can be given back as change.",
+                    field="amount",
+                )
+        CartPayment.objects.create(pk=payment_id, cart=current, method=method, amount=amount, reference=reference)
+        _touch(current)
 
 
 def remove_cart_payment(*, cart: Cart, payment_id: uuid.UUID) -> None:
     CartPayment.objects.filter(cart=cart, pk=payment_id).delete()
+    _touch(cart)
 
 
-def checkout_cart(*, cart: Cart, cashier, sale_id: uuid.UUID) -> CompletedSale:
-    """Complete the cart's sale with the tenders recorded on it."""
-    if replay := Sale.objects.filter(pk=sale_id).first():
-        return CompletedSale(sale=replay, created=False)
-    cart.refresh_from_db()
-    if cart.sale_id != sale_id:
-        raise StaleCart("This sale was already completed or cancelled.")
-    lines = [
+def cart_line_requests(cart: Cart) -> list[LineRequest]:
+    return [
         LineRequest(product=line.product, quantity=line.quantity, discount_percent=line.discount_percent)
         for line in cart.lines.select_related("product__tax_rate")
     ]
-    payments = [PaymentRequest(p.method, p.amount, p.reference) for p in cart.payments.all()]
+
+
+def checkout_cart(*, cart: Cart, cashier, sale_id: uuid.UUID) -> CompletedSale:
+    """Complete the cart's sale with the tenders recorded on it.
+
+    A second submission of the same sale (double-click, retry) returns the first one's result.
+    """
     try:
+        if replay := _replayed_cart_sale(cart, sale_id):
+            return replay
+        cart.refresh_from_db()  # its updated_at is the version the lines below belong to
+        if cart.sale_id != sale_id:
+            raise StaleCart("This sale was already completed or cancelled.")
+        payments = [PaymentRequest(p.method, p.amount, p.reference) for p in cart.payments.all()]
         return complete_sale(
-            register=cart.register, cashier=cashier, sale_id=sale_id, lines=lines, payments=payments, cart=cart
+            register=cart.register,
+            cashier=cashier,
+            sale_id=sale_id,
+            lines=cart_line_requests(cart),
+            payments=payments,
+            cart=cart,
         )
-    except StaleCart:
-        # A concurrent submission of the same sale (double-click) won the register lock.
-        if replay := Sale.objects.filter(pk=sale_id).first():
-            return CompletedSale(sale=replay, created=False)
+    except SaleError:
+        # A concurrent submission may have completed it while this one read the cart.
+        if replay := _replayed_cart_sale(cart, sale_id):
+            return replay
         raise
+
+
+def _replayed_cart_sale(cart: Cart, sale_id: uuid.UUID) -> CompletedSale | None:
+    sale = Sale.objects.filter(pk=sale_id, register_id=cart.register_id).first()
+    return CompletedSale(sale=sale, created=False) if sale else None
 
 
 def cancel_cart(*, cart: Cart) -> None:
@@ -347,9 +383,16 @@ def cancel_cart(*, cart: Cart) -> None:
 
 
 def _lock_cart_for_checkout(cart: Cart, sale_id: uuid.UUID) -> None:
-    current = Cart.objects.select_for_update().only("sale_id").get(pk=cart.pk)
+    """Lock the cart and make sure it is still what was read when the sale was priced."""
+    current = Cart.objects.select_for_update().only("sale_id", "updated_at").get(pk=cart.pk)
     if current.sale_id != sale_id:
         raise StaleCart("This sale was already completed or cancelled.")
+    if current.updated_at != cart.updated_at:
+        raise StaleCart("The cart changed while paying (another window?). Check it and pay again.")
+
+
+def _touch(cart: Cart) -> None:
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
 
 
 def _reset_cart(cart: Cart) -> None:

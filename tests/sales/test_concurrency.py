@@ -65,6 +65,24 @@ def test_the_same_sale_posted_from_several_threads_at_once_books_one_sale(regist
     assert StockMovement.objects.filter(reason="sale").count() == 1
 
 
+def test_pay_submitted_from_several_threads_at_once_books_the_cart_once(register, cashier, product):
+    from sales import services
+
+    cart = services.open_cart(register)
+    services.add_product(cart=cart, product=product, quantity=D("2"))
+    sale_id = cart.sale_id
+    services.add_cart_payment(cart=cart, sale_id=sale_id, payment_id=uuid.uuid4(), method="cash", amount=D("10"))
+
+    results = run_in_threads(
+        4, lambda _: services.checkout_cart(cart=services.open_cart(register), cashier=cashier, sale_id=sale_id)
+    )
+
+    assert sorted(r.created for r in results) == [False, False, False, True]
+    assert {r.sale.pk for r in results} == {sale_id}
+    assert Sale.objects.count() == 1
+    assert StockLevel.objects.get(product=product).on_hand == D("48")
+
+
 @requires_postgres
 def test_no_lost_update_when_many_registers_sell_the_same_products(store, cashier, standard_rate, stock):
     opening = D("10000")

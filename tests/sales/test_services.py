@@ -5,7 +5,7 @@ import pytest
 
 from inventory.models import StockLevel, StockMovement
 from sales import services
-from sales.exceptions import EmptySale, InvalidLine, PaymentInvalid, SaleConflict, SaleError, Underpaid
+from sales.exceptions import EmptySale, InvalidLine, PaymentInvalid, SaleConflict, SaleError, StaleCart, Underpaid
 from sales.models import Sale
 from sales.services import LineRequest, PaymentRequest, complete_sale
 from tests.factories import ProductFactory, RegisterFactory, StoreFactory
@@ -194,3 +194,46 @@ def test_amounts_finer_than_the_currency_are_refused(register, cashier, product)
         services.add_cart_payment(
             cart=cart, sale_id=cart.sale_id, payment_id=uuid.uuid4(), method="cash", amount=D("1.001")
         )
+
+
+def test_card_tender_beyond_the_amount_due_is_refused_and_not_recorded(register, product):
+    cart = services.open_cart(register)
+    services.add_product(cart=cart, product=product, quantity=D("2"))  # 2.38 due
+    services.add_cart_payment(cart=cart, sale_id=cart.sale_id, payment_id=uuid.uuid4(), method="card", amount=D("2"))
+    with pytest.raises(PaymentInvalid) as excinfo:
+        services.add_cart_payment(
+            cart=cart, sale_id=cart.sale_id, payment_id=uuid.uuid4(), method="mobile", amount=D("0.39")
+        )
+    assert "0.38 EUR" in excinfo.value.message
+    assert list(cart.payments.values_list("amount", flat=True)) == [D("2")]
+    # Cash may exceed what is due: it is change.
+    services.add_cart_payment(cart=cart, sale_id=cart.sale_id, payment_id=uuid.uuid4(), method="cash", amount=D("5"))
+    assert cart.payments.count() == 2
+
+
+def test_a_cart_changed_while_paying_is_not_booked_with_stale_lines(register, cashier, product, bread):
+    cart = services.open_cart(register)
+    services.add_product(cart=cart, product=product)
+    priced_cart = services.open_cart(register)  # what the paying request read
+    lines = services.cart_line_requests(priced_cart)
+    services.add_product(cart=cart, product=bread)  # another window adds a line meanwhile
+
+    with pytest.raises(StaleCart):
+        complete_sale(
+            register=register,
+            cashier=cashier,
+            sale_id=priced_cart.sale_id,
+            lines=lines,
+            payments=[PaymentRequest("cash", D("5"))],
+            cart=priced_cart,
+        )
+    assert not Sale.objects.exists()
+    assert cart.lines.count() == 2
+
+
+def test_checkout_replays_only_sales_of_the_same_register(register, cashier, product, store):
+    other = RegisterFactory(store=store, code="R2")
+    booked = sell(other, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2"))])
+    cart = services.open_cart(register)
+    with pytest.raises(StaleCart):
+        services.checkout_cart(cart=cart, cashier=cashier, sale_id=booked.sale.pk)
