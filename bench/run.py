@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import asdict
 
 from bench import database, report
@@ -36,6 +37,11 @@ def main() -> int:
     except KeyboardInterrupt:
         say("interrupted; servers stopped")
         return 130
+    except Exception as error:
+        # Servers are already stopped (finally); say what broke without hiding the traceback.
+        traceback.print_exc()
+        say(f"benchmark failed: {error}")
+        return 2
 
 
 def _interrupt(signum, frame):
@@ -288,7 +294,9 @@ class Benchmark:
             and not opened["non_201"],
             "drift": books["balances_drifted"] == 0,
             "sales": books["sales_match_201s"],
-            "scan": scan_p95 is not None and scan_p95 <= bars.scan_p95_ms,
+            "scan": scan_p95 is not None
+            and scan_p95 <= bars.scan_p95_ms
+            and set(results["scan"].get("statuses", {"200": 0})) == {"200"},
         }
         verdicts = {
             "closed_loop_sales_per_second": passes["closed"],
@@ -365,6 +373,7 @@ class Benchmark:
                 "" if pgbench_tps else "skipped",
             ),
             ("stock drift (balances != ledger)", str(books["balances_drifted"]), "0", report.verdict(passes["drift"])),
+            ("registers with receipt-number gaps", str(books["registers_with_receipt_gaps"]), "", ""),
             (
                 "sales booked vs 201 responses",
                 f"{books['sales_after'] - books['sales_before']} vs {books['responses_201']}",
@@ -373,7 +382,8 @@ class Benchmark:
             ),
             (
                 f"scan ({results['scan'].get('method', '?')}) p50 / p95",
-                f"{results['scan'].get('latency', {}).get('p50_ms')} / {scan_p95} ms",
+                f"{results['scan'].get('latency', {}).get('p50_ms')} / {scan_p95} ms"
+                + (f" {results['scan']['statuses']}" if set(results["scan"].get("statuses", {})) - {"200"} else ""),
                 f"p95 <= {bars.scan_p95_ms:g} ms",
                 report.verdict(passes["scan"]),
             ),
