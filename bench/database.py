@@ -15,6 +15,17 @@ def connect(url: str) -> psycopg.Connection:
     return psycopg.connect(url, autocommit=True, connect_timeout=10)
 
 
+def analyze(url: str) -> bool:
+    """Gather planner statistics now, as autovacuum would soon after a bulk load; return whether it is on.
+
+    Without statistics (autovacuum off, or a minute not yet passed) the planner guesses, and
+    a scan by barcode or SKU can walk the whole catalogue instead of using its indexes.
+    """
+    with connect(url) as connection:
+        connection.execute("ANALYZE")
+        return connection.execute("SHOW autovacuum").fetchone()[0] == "on"
+
+
 def server_version(url: str) -> str:
     with connect(url) as connection:
         return connection.execute("SHOW server_version").fetchone()[0]

@@ -30,6 +30,12 @@ def main() -> int:
     from inventory.services import StockChange, record_movements
     from sales import roles
 
+    timings = {}
+
+    started = time.monotonic()
+    call_command("migrate", interactive=False, verbosity=0)
+    timings["migrate_seconds"] = round(time.monotonic() - started, 1)
+
     if os.environ.get("BENCH_REUSE_DATABASE") == "1" and Store.objects.filter(code="bench").exists():
         cashier = get_user_model().objects.get(username=os.environ["BENCH_CASHIER_USERNAME"])
         cashier.set_password(os.environ["BENCH_CASHIER_PASSWORD"])
@@ -40,11 +46,6 @@ def main() -> int:
     products = int(os.environ["BENCH_PRODUCTS"])
     registers = int(os.environ["BENCH_REGISTERS"])
     scan_registers = int(os.environ["BENCH_SCAN_REGISTERS"])
-    timings = {}
-
-    started = time.monotonic()
-    call_command("migrate", interactive=False, verbosity=0)
-    timings["migrate_seconds"] = round(time.monotonic() - started, 1)
 
     started = time.monotonic()
     store = Store.objects.create(

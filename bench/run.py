@@ -146,6 +146,7 @@ class Benchmark:
         if result.returncode != 0:
             raise RuntimeError(f"setting up {config.database} failed:\n{result.stdout}\n{result.stderr[-4000:]}")
         self.context["fixtures"] = json.loads(result.stdout.strip().splitlines()[-1])
+        self.context["postgres_autovacuum"] = database.analyze(config.database_url())
         say(f"set up in {time.monotonic() - started:.0f} s: {self.context['fixtures']}")
 
     def sale_cost(self) -> dict:
