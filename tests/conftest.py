@@ -2,7 +2,7 @@ import os
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from inventory.models import StockMovement
 from inventory.services import StockChange, record_movements
@@ -19,6 +19,17 @@ def on_postgres() -> bool:
 requires_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL"), reason="needs PostgreSQL row locks: set DATABASE_URL"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools_before_dropping_the_test_database(django_db_setup, django_db_blocker):
+    """Live-server threads return their connections to the pool; close it so the drop works."""
+    yield
+    with django_db_blocker.unblock():
+        for connection_ in connections.all(initialized_only=True):
+            if connection_.vendor == "postgresql":
+                connection_.close()
+                connection_.close_pool()
 
 
 @pytest.fixture

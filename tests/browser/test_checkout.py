@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from inventory.models import StockLevel
@@ -35,7 +36,7 @@ def page(live_server, monkeypatch):
     stock broadcasts (``async_to_sync``) from the test's own writes are refused.
     """
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(f"Browser tests need {CHROMIUM}: `make test` installs it (apt-get install chromium)")
     # Sync Playwright runs an event loop in this thread; the test's own ORM calls are still sync.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     errors = []
@@ -47,6 +48,9 @@ def page(live_server, monkeypatch):
         page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
         page.on("console", lambda message: message.type == "error" and errors.append(f"console: {message.text}"))
         yield page
+        # While Playwright's loop runs, Django keeps this thread's connections in context
+        # storage that is unreachable once it stops: close what the test opened, now.
+        connections.close_all()
         browser.close()
     assert not errors, errors
 
