@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, DecimalField, F, Value, When
+from django.utils import timezone
 
 from inventory.broadcasts import broadcast_stock_levels
 from inventory.models import StockLevel, StockMovement, Store
@@ -66,25 +67,10 @@ def record_movements(
     # before anything is written, so the caller's transaction stays usable.
     in_transaction = transaction.get_connection().in_atomic_block
     with nullcontext() if in_transaction else transaction.atomic():
-        levels = _lock_levels(store, sorted(deltas))
-        if not allow_negative:
-            shortages = [
-                Shortage(product_id, levels[product_id].on_hand, -delta)
-                for product_id, delta in deltas.items()
-                if delta < 0 and levels[product_id].on_hand + delta < 0
-            ]
-            if shortages:
-                raise InsufficientStock(shortages)
-
-        StockLevel.objects.filter(pk__in=[level.pk for level in levels.values()]).update(
-            on_hand=F("on_hand")
-            + Case(
-                *[When(pk=levels[product_id].pk, then=Value(delta)) for product_id, delta in deltas.items()],
-                output_field=DecimalField(max_digits=14, decimal_places=3),
-            )
-        )
-        # The rows are locked, so the balance after is what we read plus the delta.
-        balances = {product_id: levels[product_id].on_hand + delta for product_id, delta in deltas.items()}
+        if allow_negative and connection.vendor == "postgresql":
+            balances = _add_deltas_in_product_order(store, deltas)
+        else:
+            balances = _add_deltas_checking_shortages(store, deltas, allow_negative=allow_negative)
         StockMovement.objects.bulk_create(
             StockMovement(
                 store=store,
@@ -99,6 +85,62 @@ def record_movements(
             for product_id, delta in deltas.items()
         )
         transaction.on_commit(partial(broadcast_stock_levels, store_id=store.pk, balances=balances))
+    return balances
+
+
+def _add_deltas_checking_shortages(store, deltas, *, allow_negative) -> dict[int, Decimal]:
+    levels = _lock_levels(store, sorted(deltas))
+    if not allow_negative:
+        shortages = [
+            Shortage(product_id, levels[product_id].on_hand, -delta)
+            for product_id, delta in deltas.items()
+            if delta < 0 and levels[product_id].on_hand + delta < 0
+        ]
+        if shortages:
+            raise InsufficientStock(shortages)
+    StockLevel.objects.filter(pk__in=[level.pk for level in levels.values()]).update(
+        on_hand=F("on_hand")
+        + Case(
+            *[When(pk=levels[product_id].pk, then=Value(delta)) for product_id, delta in deltas.items()],
+            output_field=DecimalField(max_digits=14, decimal_places=3),
+        )
+    )
+    # The rows are locked, so the balance after is what we read plus the delta.
+    return {product_id: levels[product_id].on_hand + delta for product_id, delta in deltas.items()}
+
+
+# PostgreSQL: lock in product order and add the deltas in one statement (the checkout's hot
+# path: one round trip instead of two, and no per-product CASE to build).
+_ADD_DELTAS_SQL = """
+WITH locked AS (
+    SELECT id FROM {table}
+    WHERE store_id = %s AND product_id = ANY(%s::bigint[])
+    ORDER BY product_id
+    FOR UPDATE
+)
+UPDATE {table} AS level
+SET on_hand = level.on_hand + change.delta, updated_at = %s
+FROM locked, unnest(%s::bigint[], %s::numeric[]) AS change(product_id, delta)
+WHERE level.id = locked.id AND level.product_id = change.product_id
+RETURNING level.product_id, level.on_hand
+"""
+
+
+def _add_deltas_in_product_order(store, deltas: dict[int, Decimal]) -> dict[int, Decimal]:
+    sql = _ADD_DELTAS_SQL.format(table=connection.ops.quote_name(StockLevel._meta.db_table))
+    product_ids = sorted(deltas)
+
+    def add(ids):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [store.pk, ids, timezone.now(), ids, [deltas[pid] for pid in ids]])
+            return dict(cursor.fetchall())
+
+    balances = add(product_ids)
+    if missing := [pid for pid in product_ids if pid not in balances]:
+        StockLevel.objects.bulk_create(
+            [StockLevel(store=store, product_id=pid) for pid in missing], ignore_conflicts=True
+        )
+        balances.update(add(missing))
     return balances
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -218,9 +218,15 @@ def _settle(total: Decimal, payments: Sequence[PaymentRequest], *, currency: str
 
 
 def _next_receipt_sequence(register: Register) -> int:
-    locked = Register.objects.select_for_update().only("last_receipt_number").get(pk=register.pk)
-    Register.objects.filter(pk=register.pk).update(last_receipt_number=F("last_receipt_number") + 1)
-    return locked.last_receipt_number + 1
+    """Take the register's next receipt number; the row stays locked until commit."""
+    table = connection.ops.quote_name(Register._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_receipt_number = last_receipt_number + 1 WHERE id = %s "
+            "RETURNING last_receipt_number",
+            [register.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def _write_sale_details(sale, lines, totals: pricing.Totals, payments) -> None:
