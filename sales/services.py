@@ -17,6 +17,7 @@ from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
 from retailpos.money import quantize_money
 from sales import pricing
+from sales.card_numbers import contains_card_number
 from sales.exceptions import (
     EmptySale,
     InvalidLine,
@@ -197,11 +198,21 @@ def validate_amount(amount: Decimal, *, currency: str, field: str = "amount") ->
         raise PaymentInvalid(f"{amount} has more decimals than {currency} allows.", field=field)
 
 
+def validate_reference(reference: str, *, field: str = "reference") -> None:
+    if contains_card_number(reference):
+        raise PaymentInvalid(
+            "That looks like a card number. Enter the terminal's approval or transaction reference "
+            "instead: card numbers are never stored.",
+            field=field,
+        )
+
+
 def _settle(total: Decimal, payments: Sequence[PaymentRequest], *, currency: str) -> pricing.Settlement:
     for index, payment in enumerate(payments):
         if payment.method not in PaymentMethod.values:
             raise PaymentInvalid(f"Unknown payment method {payment.method!r}.", field=f"payments[{index}].method")
         validate_amount(payment.amount, currency=currency, field=f"payments[{index}].amount")
+        validate_reference(payment.reference, field=f"payments[{index}].reference")
     settlement = pricing.settle(total, [pricing.Tender(p.method, p.amount) for p in payments])
 
     def money(amount):
@@ -319,6 +330,7 @@ def add_cart_payment(
         raise PaymentInvalid(f"Unknown payment method {method!r}.", field="method")
     store = cart.register.store
     validate_amount(amount, currency=store.currency)
+    validate_reference(reference)
     with transaction.atomic():
         current = Cart.objects.select_for_update().get(pk=cart.pk)
         if current.sale_id != sale_id:
