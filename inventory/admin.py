@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from inventory.models import Category, Product, StockLevel, StockMovement, Store, TaxRate
+from inventory.services import save_product, save_tax_rate
 
 
 class ReadOnlyAdminMixin:
@@ -34,6 +35,9 @@ class TaxRateAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "rate"]
     search_fields = ["code", "name"]
 
+    def save_model(self, request, obj, form, change):
+        save_tax_rate(tax_rate=obj, changed_fields=form.changed_data if change else None)
+
 
 class StockLevelInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = StockLevel
@@ -59,6 +63,9 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [StockLevelInline]
     list_per_page = 50
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        save_product(product=obj, changed_fields=form.changed_data if change else None)
 
 
 @admin.register(StockLevel)

@@ -1,7 +1,14 @@
-"""Stock writes. ``record_movements`` is the only code that changes ``StockLevel.on_hand``."""
+"""Stock and catalogue writes.
+
+``record_movements`` is the only code that changes ``StockLevel.on_hand``; ``save_product``,
+``update_product`` and ``save_tax_rate`` change what registers sell. Registers hear of every
+change after commit.
+"""
 
 from collections import defaultdict
-from contextlib import nullcontext
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -10,8 +17,15 @@ from django.db import connection, transaction
 from django.db.models import Case, DecimalField, F, Value, When
 from django.utils import timezone
 
-from inventory.broadcasts import broadcast_stock_levels
-from inventory.models import StockLevel, StockMovement, Store
+from inventory.broadcasts import broadcast_catalog_changed, broadcast_products_updated, broadcast_stock_levels
+from inventory.models import Product, StockLevel, StockMovement, Store, TaxRate
+from inventory.serializers import CatalogProductSerializer
+
+# The product fields a register keeps in its catalogue; changing only others pushes nothing.
+REGISTER_FIELDS = frozenset({"sku", "barcode", "name", "price", "tax_rate", "active"})
+
+# Set inside ``catalog_bulk_change``: product saves leave the push to its one ``catalog.changed``.
+_in_bulk_change: ContextVar[bool] = ContextVar("in_bulk_catalog_change", default=False)
 
 
 @dataclass(frozen=True)
@@ -103,7 +117,9 @@ def _add_deltas_checking_shortages(store, deltas, *, allow_negative) -> dict[int
         + Case(
             *[When(pk=levels[product_id].pk, then=Value(delta)) for product_id, delta in deltas.items()],
             output_field=DecimalField(max_digits=14, decimal_places=3),
-        )
+        ),
+        # update() skips auto_now; the registers' catalogue deltas rely on this stamp.
+        updated_at=timezone.now(),
     )
     # The rows are locked, so the balance after is what we read plus the delta.
     return {product_id: levels[product_id].on_hand + delta for product_id, delta in deltas.items()}
@@ -164,3 +180,84 @@ def _lock_levels(store: Store, product_ids: list[int]) -> dict[int, StockLevel]:
         )
         levels = select()
     return levels
+
+
+def save_product(*, product: Product, changed_fields: Iterable[str] | None = None) -> Product:
+    """Save a new or edited product; after commit, every store's registers get its new fields.
+
+    ``changed_fields`` names the fields that changed (``None``: maybe all, as for a new product);
+    a change registers do not see (cost, category) pushes nothing.
+    """
+    with transaction.atomic():
+        product.save()
+        if changed_fields is None or REGISTER_FIELDS.intersection(changed_fields):
+            _push_products_on_commit([product])
+    return product
+
+
+def update_product(*, product: Product, changes: dict) -> Product:
+    """Apply ``changes`` (field name → value) to a product, validated, and save it as ``save_product`` does.
+
+    Raises ``django.core.exceptions.ValidationError`` and writes nothing when a value is invalid.
+    """
+    changed = [field for field, value in changes.items() if getattr(product, field) != value]
+    for field in changed:
+        setattr(product, field, changes[field])
+    product.full_clean()
+    if changed:
+        save_product(product=product, changed_fields=changed)
+    return product
+
+
+def save_tax_rate(*, tax_rate: TaxRate, changed_fields: Iterable[str] | None = None) -> TaxRate:
+    """Save a tax rate; when an existing rate changes, its products count as changed for the registers.
+
+    The products are stamped in one statement and the registers get one ``catalog.changed``
+    (a rate can cover most of the catalogue), then fetch the deltas.
+    """
+    is_new = tax_rate._state.adding
+    with catalog_bulk_change():
+        tax_rate.save()
+        if not is_new and (changed_fields is None or {"code", "rate"}.intersection(changed_fields)):
+            Product.objects.filter(tax_rate=tax_rate).update(updated_at=timezone.now())
+    return tax_rate
+
+
+@contextmanager
+def catalog_bulk_change(*, store_ids: list[int] | None = None) -> Iterator[None]:
+    """Change many products in one transaction; after commit registers get one ``catalog.changed``.
+
+    Inside, ``save_product`` pushes nothing per product, and the registers of ``store_ids``
+    (default: every store) fetch the deltas instead. Writes that bypass ``save()``
+    (``update()``, ``bulk_update``, ``bulk_create``) must set ``updated_at`` themselves, or the
+    deltas will not include those products.
+    """
+    token = _in_bulk_change.set(True)
+    try:
+        with transaction.atomic():
+            yield
+            if store_ids is None:
+                store_ids = list(Store.objects.values_list("pk", flat=True))
+            transaction.on_commit(partial(broadcast_catalog_changed, store_ids=store_ids))
+    finally:
+        _in_bulk_change.reset(token)
+
+
+def _push_products_on_commit(products: list[Product]) -> None:
+    if _in_bulk_change.get():
+        return
+    # Read the stores and build the messages now, in the transaction: the after-commit
+    # callback only sends (it may run where the ORM is not allowed, inside an event loop).
+    stores = list(Store.objects.values_list("pk", "currency"))
+    products_by_currency = {
+        currency: [
+            dict(item) for item in CatalogProductSerializer(products, many=True, context={"currency": currency}).data
+        ]
+        for currency in {currency for _, currency in stores}
+    }
+    transaction.on_commit(
+        partial(
+            broadcast_products_updated,
+            products_by_store={store_id: products_by_currency[currency] for store_id, currency in stores},
+        )
+    )

@@ -6,7 +6,13 @@ from inventory.broadcasts import stock_group_name
 
 
 class RegisterConsumer(AsyncJsonWebsocketConsumer):
-    """Live feed for one open checkout page: stock changes of the register's store."""
+    """Live feed for one open checkout page: stock and catalogue changes of the register's store.
+
+    Sends the page JSON: ``{"type": "stock.updated", "levels": [{"product", "on_hand"}]}``,
+    ``{"type": "catalog.updated", "products": [{"id", "sku", "barcode", "name", "price",
+    "tax_code", "tax_rate", "active"}]}`` (numbers as strings), and ``{"type": "catalog.changed"}``
+    after a bulk change, when the page fetches the catalogue deltas since its cursor.
+    """
 
     async def connect(self):
         user = self.scope.get("user")
@@ -27,6 +33,12 @@ class RegisterConsumer(AsyncJsonWebsocketConsumer):
 
     async def stock_updated(self, event):
         await self.send_json({"type": "stock.updated", "levels": event["levels"]})
+
+    async def catalog_updated(self, event):
+        await self.send_json({"type": "catalog.updated", "products": event["products"]})
+
+    async def catalog_changed(self, event):
+        await self.send_json({"type": "catalog.changed"})
 
     @database_sync_to_async
     def _store_id(self, code):

@@ -1,10 +1,19 @@
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
-from inventory.models import StockLevel, StockMovement
-from inventory.services import InsufficientStock, StockChange, record_movements
+from inventory import services
+from inventory.models import Product, StockLevel, StockMovement
+from inventory.services import (
+    InsufficientStock,
+    StockChange,
+    catalog_bulk_change,
+    record_movements,
+    save_tax_rate,
+    update_product,
+)
 from tests.factories import ProductFactory, StoreFactory
 
 
@@ -54,3 +63,55 @@ def test_zero_net_change_writes_nothing(store, product):
     before = StockMovement.objects.count()
     assert record_movements(store=store, changes=[StockChange(product.pk, D("0"))], reason="adjustment") == {}
     assert StockMovement.objects.count() == before
+
+
+@pytest.fixture
+def pushes(monkeypatch):
+    """What the catalogue services push to registers after commit: ``(event type, payload)``."""
+    sent = []
+    monkeypatch.setattr(
+        services, "broadcast_products_updated", lambda products_by_store: sent.append(("updated", products_by_store))
+    )
+    monkeypatch.setattr(services, "broadcast_catalog_changed", lambda store_ids: sent.append(("changed", store_ids)))
+    return sent
+
+
+def test_a_change_registers_do_not_see_pushes_nothing(product, pushes, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        update_product(product=product, changes={"cost": D("0.50"), "price": product.price})
+
+    assert pushes == []
+    product.refresh_from_db()
+    assert product.cost == D("0.50")
+
+
+def test_invalid_change_writes_and_pushes_nothing(product, pushes, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        update_product(product=product, changes={"price": D("-1")})
+
+    assert pushes == []
+    assert Product.objects.get(pk=product.pk).price == D("1.19")
+
+
+def test_tax_rate_change_marks_its_products_changed_and_sends_one_catalog_changed(
+    store, product, standard_rate, reduced_rate, pushes, django_capture_on_commit_callbacks
+):
+    bread = ProductFactory(tax_rate=reduced_rate)
+    Product.objects.update(updated_at="2020-01-01T00:00:00Z")
+    standard_rate.rate = D("20.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        save_tax_rate(tax_rate=standard_rate, changed_fields=["rate"])
+
+    assert pushes == [("changed", [store.pk])]
+    assert Product.objects.get(pk=product.pk).updated_at.year > 2020
+    assert Product.objects.get(pk=bread.pk).updated_at.year == 2020
+
+
+def test_bulk_change_rolled_back_pushes_nothing(product, pushes, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), catalog_bulk_change():
+        update_product(product=product, changes={"price": D("9.99")})
+        raise RuntimeError("row 4711 is broken")
+
+    assert pushes == []
+    assert Product.objects.get(pk=product.pk).price == D("1.19")
