@@ -1,10 +1,22 @@
+from datetime import UTC, datetime
+
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from inventory.selectors import product_list
-from inventory.serializers import ProductListFilterSerializer, ProductOutputSerializer
+from devices.models import Register
+from inventory.selectors import catalog_cursor, product_list, register_catalog
+from inventory.serializers import (
+    ProductListFilterSerializer,
+    ProductOutputSerializer,
+    RegisterCatalogPageSerializer,
+    RegisterCatalogProductSerializer,
+    RegisterCatalogQuerySerializer,
+)
 
 
 class CanViewProducts(BasePermission):
@@ -41,3 +53,52 @@ class ProductListApi(APIView):
         return paginator.get_paginated_response(
             ProductOutputSerializer(page, many=True, context={"currency": store.currency}).data
         )
+
+
+class RegisterCatalogApi(APIView):
+    permission_classes = [IsAuthenticated, CanViewProducts]
+
+    @extend_schema(
+        operation_id="registers_catalog",
+        summary="A register's catalogue, or what changed in it since a cursor",
+        description=(
+            "Without `since`: every active product with `on_hand` in the register's store. With `since`: the "
+            "products (active or not) whose price, name, barcode, tax, active flag or stock in the store changed "
+            "since that cursor; windows overlap, so a product may come again: keep the latest by `id`. Pages "
+            "in id order; follow `next` until it is null, then keep `cursor` for the next fetch. Use it on "
+            "(re)connecting the register's websocket and on a `catalog.changed` message."
+        ),
+        parameters=[RegisterCatalogQuerySerializer],
+        responses=RegisterCatalogPageSerializer,
+    )
+    def get(self, request, code):
+        register = get_object_or_404(Register.objects.select_related("store"), code=code, active=True)
+        query = RegisterCatalogQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        since, after, limit = (
+            query.validated_data.get("since"),
+            query.validated_data["after"],
+            query.validated_data["limit"],
+        )
+        # Taken before the read, and kept across pages: nothing committed meanwhile is skipped.
+        cursor = query.validated_data.get("cursor") or catalog_cursor()
+        products = list(register_catalog(store=register.store, since=since, after_id=after)[: limit + 1])
+        next_url = None
+        if len(products) > limit:
+            products = products[:limit]
+            next_url = request.build_absolute_uri()
+            for name, value in {"after": products[-1].pk, "limit": limit, "cursor": format_cursor(cursor)}.items():
+                next_url = replace_query_param(next_url, name, value)
+        context = {"currency": register.store.currency}
+        return Response(
+            {
+                "products": RegisterCatalogProductSerializer(products, many=True, context=context).data,
+                "next": next_url,
+                "cursor": format_cursor(cursor),
+            }
+        )
+
+
+def format_cursor(cursor: datetime) -> str:
+    """UTC with a ``Z``: no ``+`` to be mangled in a query string."""
+    return cursor.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -112,6 +112,8 @@ class StockLevel(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "product"], name="stocklevel_one_per_store_product")]
+        # Registers fetch what changed in their store since a cursor.
+        indexes = [models.Index(fields=["store", "updated_at"], name="stocklevel_store_updated")]
 
     def __str__(self):
         return f"{self.product} @ {self.store.code}: {self.on_hand}"

@@ -1,8 +1,12 @@
 """Catalogue and stock reads."""
 
-from django.db.models import Q, QuerySet
+from datetime import datetime, timedelta
 
-from inventory.models import Product, Store
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from inventory.models import Product, StockLevel, Store
 
 
 def search_products(*, query: str, store: Store, limit: int = 20) -> QuerySet[Product]:
@@ -33,3 +37,50 @@ def product_list(*, store: Store, search: str = "", barcode: str = "") -> QueryS
     if barcode := barcode.strip():
         products = products.filter(barcode=barcode)
     return products.order_by("name", "pk")
+
+
+# A catalogue cursor is a point in time; a register asks for what changed since then. Rows are
+# stamped (``updated_at``) by the writing transaction before it commits, so a row stamped
+# before a cursor may become visible only after it. Two guards, and clients de-duplicate by id:
+# - on PostgreSQL the cursor handed out is never later than the start of the oldest open
+#   writing transaction of the database (its rows are stamped after it began), so long
+#   transactions such as an import are covered however long they run;
+# - every read overlaps its window by CATALOG_CURSOR_OVERLAP, for commits that race the
+#   cursor, SQLite, and clock skew between the application hosts that stamp the rows.
+# A database sequence would not help by itself: numbers, like timestamps, are taken before commit.
+CATALOG_CURSOR_OVERLAP = timedelta(seconds=5)
+
+_OLDEST_OPEN_WRITE_SQL = """
+SELECT min(xact_start) FROM pg_stat_activity
+WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+"""
+
+
+def catalog_cursor() -> datetime:
+    """The cursor a register uses to ask for later changes: no change committed after now precedes it."""
+    cursor = timezone.now()
+    if connection.vendor == "postgresql":
+        # Sessions of other database roles show no xid here: run the app as one role.
+        with connection.cursor() as db_cursor:
+            db_cursor.execute(_OLDEST_OPEN_WRITE_SQL)
+            (oldest_open_write,) = db_cursor.fetchone()
+        if oldest_open_write is not None:
+            cursor = min(cursor, oldest_open_write)
+    return cursor
+
+
+def register_catalog(*, store: Store, since: datetime | None = None, after_id: int = 0) -> QuerySet[Product]:
+    """A register's catalogue with ``on_hand`` in ``store``, in id order from ``after_id`` on.
+
+    Without ``since``: every active product (the full snapshot). With ``since`` (a cursor from
+    ``catalog_cursor``): the products, active or not, whose fields or stock in ``store`` changed
+    since then, plus some changed just before it (see CATALOG_CURSOR_OVERLAP).
+    """
+    products = Product.objects.with_on_hand(store).select_related("tax_rate").filter(pk__gt=after_id)
+    if since is None:
+        products = products.active()
+    else:
+        window_start = since - CATALOG_CURSOR_OVERLAP
+        stock_changed = StockLevel.objects.filter(store=store, updated_at__gte=window_start).values("product_id")
+        products = products.filter(Q(updated_at__gte=window_start) | Q(pk__in=stock_changed))
+    return products.order_by("pk")

@@ -7,5 +7,6 @@ from sales import api as sales_api
 
 urlpatterns = [
     path("products/", inventory_api.ProductListApi.as_view(), name="api-product-list"),
+    path("registers/<slug:code>/catalog/", inventory_api.RegisterCatalogApi.as_view(), name="api-register-catalog"),
     path("sales/", sales_api.SaleCreateApi.as_view(), name="api-sale-create"),
 ]

@@ -1,9 +1,17 @@
+import threading
+import time
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection, transaction
+from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
-from inventory.selectors import product_list
+from inventory.models import Product, StockLevel
+from inventory.selectors import catalog_cursor, product_list
+from inventory.services import StockChange, record_movements, update_product
+from tests.conftest import requires_postgres
 from tests.factories import ProductFactory, StoreFactory, UserFactory
 
 URL = "/api/v1/products/"
@@ -123,3 +131,129 @@ def test_product_list_selector_combines_search_and_barcode(catalogue, store):
     milk = catalogue["milk"]
     assert list(product_list(store=store, search="milk", barcode=milk.barcode)) == [milk]
     assert product_list(store=store, search=" milk ").count() == 2
+
+
+# The register's catalogue: full snapshot in pages, then deltas since a cursor.
+
+CATALOG_URL = "/api/v1/registers/R1/catalog/"
+LONG_AGO = "2020-01-01T00:00:00Z"
+
+
+def fetch_all(api, params):
+    """Follow ``next`` to the end; return the products and every page's cursor."""
+    response = api.get(CATALOG_URL, params)
+    products, cursors = [], []
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        products += body["products"]
+        cursors.append(body["cursor"])
+        if body["next"] is None:
+            return products, cursors
+        response = api.get(body["next"])
+
+
+def age_everything():
+    """Stamp every row long ago, so a delta shows only what the test changes afterwards."""
+    Product.objects.update(updated_at=LONG_AGO)
+    StockLevel.objects.update(updated_at=LONG_AGO)
+
+
+def test_full_catalogue_comes_in_id_pages_with_one_cursor_and_on_hand_in_the_registers_store(
+    api, register, catalogue, branch
+):
+    products, cursors = fetch_all(api, {"limit": 2})
+
+    # Active products only, each once, in id order; three products make two pages.
+    assert [p["sku"] for p in products] == ["MILK", "OAT-1", "BREAD"]
+    assert len(cursors) == 2 and len(set(cursors)) == 1
+    assert products[0] == {
+        "id": catalogue["milk"].pk,
+        "sku": "MILK",
+        "barcode": catalogue["milk"].barcode,
+        "name": "Milk",
+        "price": "1.19",
+        "tax_code": "standard",
+        "tax_rate": "19",
+        "active": True,
+        "on_hand": "50",
+    }
+    assert products[1]["on_hand"] == "0"
+
+
+def test_delta_since_a_cursor_has_the_stock_and_catalogue_changes_only(api, register, catalogue, store, manager):
+    age_everything()
+    _, (cursor, *_) = fetch_all(api, {})
+
+    record_movements(store=store, changes=[StockChange(catalogue["bread"].pk, D("-2"))], reason="sale")
+    update_product(product=catalogue["oat"], changes={"active": False})
+    record_movements(
+        store=StoreFactory(code="elsewhere"), changes=[StockChange(catalogue["milk"].pk, 1)], reason="receipt"
+    )
+    products, (next_cursor,) = fetch_all(api, {"since": cursor})
+
+    # Bread's stock changed here, oat drink was withdrawn; milk's stock changed only in another store.
+    assert [(p["sku"], p["on_hand"], p["active"]) for p in products] == [("OAT-1", "0", False), ("BREAD", "18", True)]
+    assert next_cursor >= cursor
+    # The windows overlap: the next fetch may repeat these (the register keeps the latest by id), nothing else.
+    assert {p["sku"] for p in fetch_all(api, {"since": next_cursor})[0]} <= {"OAT-1", "BREAD"}
+
+
+def test_delta_includes_a_change_stamped_before_the_cursor_but_committed_after_it(api, register, catalogue):
+    age_everything()
+    _, (cursor, *_) = fetch_all(api, {})
+    # A slow transaction stamped bread a moment before the cursor was handed out and commits now.
+    stamped = parse_datetime(cursor) - timedelta(seconds=2)
+    Product.objects.filter(pk=catalogue["bread"].pk).update(price=D("2.24"), updated_at=stamped)
+
+    products, _ = fetch_all(api, {"since": cursor})
+
+    assert [(p["sku"], p["price"]) for p in products] == [("BREAD", "2.24")]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_cursor_is_not_later_than_the_start_of_an_open_writing_transaction():
+    began, release, started = threading.Event(), threading.Event(), {}
+
+    def long_import():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT now(), pg_current_xact_id()")  # a writer from here on
+                started["at"] = cursor.fetchone()[0]
+                began.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=long_import)
+    thread.start()
+    try:
+        assert began.wait(timeout=10)
+        time.sleep(0.05)
+        assert catalog_cursor() <= started["at"]
+    finally:
+        release.set()
+        thread.join(timeout=10)
+    assert catalog_cursor() > started["at"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"), [({"since": "yesterday"}, "since"), ({"limit": 0}, "limit"), ({"after": -1}, "after")]
+)
+def test_catalog_rejects_bad_parameters_by_name(api, register, params, field):
+    response = api.get(CATALOG_URL, params)
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_catalog_of_an_unknown_register_is_404(api, register):
+    assert api.get("/api/v1/registers/NOPE/catalog/").status_code == 404
+
+
+def test_catalog_needs_the_view_product_permission(register):
+    client = APIClient()
+    client.force_login(UserFactory(username="nobody"))
+
+    assert client.get(CATALOG_URL).status_code == 403
