@@ -70,9 +70,13 @@ def active_registers() -> QuerySet[Register]:
     return Register.objects.filter(active=True).select_related("store")
 
 
-def checkout_state(*, cart: Cart) -> CheckoutState:
-    """Price the cart on the server with the same rules ``complete_sale`` will apply."""
-    cart = Cart.objects.select_related("register__store").get(pk=cart.pk)
+def checkout_state(*, cart: Cart, reread: bool = True) -> CheckoutState:
+    """Price the cart on the server with the same rules ``complete_sale`` will apply.
+
+    ``reread=False`` trusts ``cart`` as it is: read in this request, with its register and store.
+    """
+    if reread:
+        cart = Cart.objects.select_related("register__store").get(pk=cart.pk)
     store = cart.register.store
     on_hand = StockLevel.objects.filter(store=store, product=OuterRef("product_id")).values("on_hand")[:1]
     cart_lines = list(

@@ -286,16 +286,59 @@ def add_product_by_code(*, cart: Cart, code: str) -> CartLine:
 
 
 def add_product(*, cart: Cart, product: Product, quantity: Decimal = Decimal("1")) -> CartLine:
+    """Add ``quantity`` of the product to the cart: a new line, or more on the product's line."""
     if not product.active:
         raise InvalidLine(f"{product.name} is not for sale (inactive).")
-    with transaction.atomic():
-        line, created = CartLine.objects.get_or_create(cart=cart, product=product, defaults={"quantity": quantity})
-        if not created:
-            validate_quantity(line.quantity + quantity)
-            CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
-            line.refresh_from_db(fields=["quantity"])
-        _touch(cart)
+    if connection.vendor == "postgresql":
+        line = _add_to_line_in_one_statement(cart, product, quantity)
+    else:
+        with transaction.atomic():
+            line, created = CartLine.objects.get_or_create(cart=cart, product=product, defaults={"quantity": quantity})
+            if not created:
+                validate_quantity(line.quantity + quantity)
+                CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") + quantity)
+                line.refresh_from_db(fields=["quantity"])
+            _touch(cart)
     return line
+
+
+# PostgreSQL: insert the line or add to it, within the quantity bound, and touch the cart only
+# when the line changed, in one statement (the scan's hot path: one round trip instead of six).
+_ADD_TO_LINE_SQL = """
+WITH line AS (
+    INSERT INTO {line} AS line (cart_id, product_id, quantity, discount_percent)
+    VALUES (%(cart)s, %(product)s, %(quantity)s, 0)
+    ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = line.quantity + EXCLUDED.quantity
+    WHERE line.quantity + EXCLUDED.quantity <= %(max)s
+    RETURNING line.id, line.quantity, line.discount_percent
+), touched AS (
+    UPDATE {cart} SET updated_at = %(now)s WHERE id = %(cart)s AND EXISTS (SELECT FROM line)
+)
+SELECT id, quantity, discount_percent FROM line
+"""
+
+
+def _add_to_line_in_one_statement(cart: Cart, product: Product, quantity: Decimal) -> CartLine:
+    sql = _ADD_TO_LINE_SQL.format(
+        line=connection.ops.quote_name(CartLine._meta.db_table), cart=connection.ops.quote_name(Cart._meta.db_table)
+    )
+    params = {"cart": cart.pk, "product": product.pk, "quantity": quantity, "max": MAX_QUANTITY}
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "now": timezone.now()})
+            row = cursor.fetchone()
+        if row is not None:
+            line_id, line_quantity, discount_percent = row
+            line = CartLine(
+                id=line_id, cart=cart, product=product, quantity=line_quantity, discount_percent=discount_percent
+            )
+            line._state.adding = False
+            line._state.db = connection.alias
+            return line
+        # Over the bound: say by how much, as for any other quantity (unless it just came down).
+        current = CartLine.objects.filter(cart=cart, product=product).values_list("quantity", flat=True).first()
+        validate_quantity((current or ZERO) + quantity)
+    raise InvalidLine("The line changed while adding to it; scan again.")
 
 
 def set_line_quantity(*, cart: Cart, line_id: int, quantity: Decimal) -> None:

@@ -1,6 +1,7 @@
 """The cashier's checkout pages (HTMX). Each write: validate, call one service, re-render the sale.
 
-HTMX requests get the changed fragments back as out-of-band swaps (``sales/checkout_update.html``);
+HTMX requests get the changed fragments back as out-of-band swaps (``sales/checkout_update.html``, or
+for a product added to a cart that had lines only its row, totals and tender: ``sales/checkout_line_update.html``);
 plain form posts (no JavaScript) are redirected back to the page, so every action also works without it.
 """
 
@@ -16,7 +17,7 @@ from inventory.selectors import search_products
 from inventory.services import InsufficientStock
 from sales import forms, selectors, services
 from sales.exceptions import SaleError, StaleCart
-from sales.models import Sale
+from sales.models import CartLine, Sale
 
 SEARCH_LIMIT = 20
 
@@ -59,7 +60,7 @@ def scan(request, register):
         line = services.add_product_by_code(cart=cart, code=form.cleaned_data["code"])
     except SaleError as exc:
         return _sale_response(request, cart, error=exc.message)
-    return _sale_response(request, cart, changed_line=line.pk)
+    return _line_response(request, register, cart, line)
 
 
 @require_GET
@@ -82,7 +83,7 @@ def add_product(request, register):
         line = services.add_product(cart=cart, product=form.cleaned_data["product"])
     except SaleError as exc:
         return _sale_response(request, cart, error=exc.message)
-    return _sale_response(request, cart, changed_line=line.pk)
+    return _line_response(request, register, cart, line)
 
 
 @require_POST
@@ -200,13 +201,13 @@ def _complete(request, cart, *, sale_id: uuid.UUID):
     return _sale_response(request, cart, sale=completed.sale)
 
 
-def _sale_context(cart, **extra) -> dict:
-    state = selectors.checkout_state(cart=cart)
+def _sale_context(cart, *, reread: bool = True, **extra) -> dict:
+    state = selectors.checkout_state(cart=cart, reread=reread)
     # Fresh per render: resubmitting this very form records the tender once.
     return {"register": state.register, "state": state, "payment_id": uuid.uuid4(), **extra}
 
 
-def _sale_response(request, cart, *, error="", notice="", sale: Sale | None = None, changed_line: int | None = None):
+def _sale_response(request, cart, *, error="", notice="", sale: Sale | None = None):
     """Answer a write: the changed fragments for HTMX, else back to the page (or the receipt)."""
     if not request.htmx:
         if error:
@@ -216,5 +217,21 @@ def _sale_response(request, cart, *, error="", notice="", sale: Sale | None = No
         if sale is not None:
             return redirect("pos:receipt", code=cart.register.code, sale_id=sale.pk)
         return redirect("pos:checkout", code=cart.register.code)
-    context = _sale_context(cart, error=error, notice=notice, sale=sale, changed_line=changed_line)
+    context = _sale_context(cart, error=error, notice=notice, sale=sale)
     return render(request, "sales/checkout_update.html", context)
+
+
+def _line_response(request, register, cart, line: CartLine):
+    """Answer a product added by a scan or search: for HTMX only the fragments it changed."""
+    if not request.htmx:
+        return _sale_response(request, cart)
+    cart.register = register  # read with its store in this request: the state needs not read them again
+    context = _sale_context(cart, reread=False, changed_line=line.pk)
+    lines = context["state"].lines
+    shown = next((checkout_line for checkout_line in lines if checkout_line.id == line.pk), None)
+    if len(lines) == 1 or shown is None:
+        # The cart was empty (a new sale; the last receipt may still be open): draw the whole sale.
+        return render(request, "sales/checkout_update.html", context)
+    # Adding one makes a quantity of exactly one only on a new line (quantities are positive).
+    context.update(line=shown, line_added=line.quantity == 1)
+    return render(request, "sales/checkout_line_update.html", context)

@@ -166,10 +166,24 @@ function showMessage(text) {
   message.className = "message message--error";
 }
 
-// The cart is redrawn on every answer: keep its scroll position, then show the line that changed.
-let cartScroll = 0;
+// The cart is redrawn when a sale starts or a line is edited; a scan swaps only its row.
+// Keep the cart's scroll position across a redraw, then show the line that changed.
+let cartScroll = null;
 function beforeSwap(event) {
-  if (event.detail.target?.id === "cart") cartScroll = $(".cart__lines")?.scrollTop ?? 0;
+  const target = event.detail.target;
+  if (target?.id === "cart") cartScroll = $(".cart__lines")?.scrollTop ?? 0;
+  if (target?.id === "cart-lines" || target?.classList?.contains("cart-line")) {
+    for (const line of document.querySelectorAll(".cart-line.is-changed")) line.classList.remove("is-changed");
+  }
+}
+
+// A row-only answer assumes this page shows the cart's other rows: if it does not (the cart
+// changed in another window), fetch the whole sale once.
+function checkCartLines() {
+  const expected = $("#cart-actions")?.dataset.lines;
+  if (expected !== undefined && document.querySelectorAll(".cart-line").length !== Number(expected)) {
+    htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" });
+  }
 }
 
 // After the server answered: back to scanning, unless the cashier is in the search.
@@ -182,8 +196,10 @@ function afterSwap() {
     afterSwapPending = false;
     syncMethod();
     const lines = $(".cart__lines");
-    if (lines) lines.scrollTop = cartScroll;
+    if (lines && cartScroll !== null) lines.scrollTop = cartScroll;
+    cartScroll = null;
     $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
+    checkCartLines();
     if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
   }, 0);
 }

@@ -223,3 +223,71 @@ def test_layout_fits_registers_and_tablets(register, cashier, groceries, page, w
     page.keyboard.type("g")
     expect(page.locator(".search-result").first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / f"search-{width}x{height}.png")
+
+
+def test_scanning_again_updates_the_row_totals_and_quick_cash(register, cashier, shelf, page):
+    milk, bread = shelf
+    log_in_and_open(page, register)
+    milk_row = page.locator(".cart-line", has_text="Milk")
+    bread_row = page.locator(".cart-line", has_text="Roggenbrot")
+
+    scan(page, milk.barcode)
+    scan(page, milk.barcode)
+    scan(page, bread.barcode)
+    expect(page.locator(".cart-line")).to_have_count(2)
+    expect(milk_row.locator(".stepper__input")).to_have_value("2")
+    expect(bread_row.locator(".stepper__input")).to_have_value("1")
+    expect(page.locator("#total-amount")).to_have_text("€4.52")
+    expect(page.locator(".cart__count")).to_have_text("2 lines · 3 items")
+    expect(page.locator(".quick-cash__key--exact")).to_have_attribute("data-cash", "4.52")
+    expect(page.locator(".quick-cash__key:not(.quick-cash__key--exact)")).to_have_text(["€5", "€10", "€20", "€50"])
+    expect(bread_row).to_have_class(re.compile(r"\bis-changed\b"))  # the scanned line is highlighted
+    expect(page.locator(".cart-line.is-changed")).to_have_count(1)
+    expect(page.locator("#scan")).to_be_focused()
+
+    scan(page, milk.barcode)
+    expect(milk_row.locator(".stepper__input")).to_have_value("3")
+    expect(milk_row).to_have_class(re.compile(r"\bis-changed\b"))
+    expect(page.locator(".cart-line.is-changed")).to_have_count(1)
+    expect(page.locator("#total-amount")).to_have_text("€5.71")
+    expect(page.locator(".quick-cash__key--exact")).to_have_attribute("data-cash", "5.71")
+    expect(page.locator("#scan")).to_be_focused()
+
+    # A row swapped in on its own is wired up like the others: its buttons post without leaving the page.
+    page.evaluate("window.stillThisPage = true")
+    milk_row.get_by_role("button", name="One more Milk").click()
+    expect(milk_row.locator(".stepper__input")).to_have_value("4")
+    expect(page.locator("#total-amount")).to_have_text("€6.90")
+    assert page.evaluate("window.stillThisPage === true")
+
+    page.reload()  # the server's cart, as shown
+    expect(page.locator("#pos[data-ready=true]")).to_be_visible()
+    expect(page.locator(".cart-line")).to_have_count(2)
+    expect(milk_row.locator(".stepper__input")).to_have_value("4")
+    expect(page.locator("#total-amount")).to_have_text("€6.90")
+
+    page.keyboard.press("F4")
+    page.keyboard.press("Enter")
+    expect(page.locator("#change-due")).to_have_text("€0.00")
+    scan(page, bread.barcode)  # the first scan of the next sale closes the receipt
+    expect(page.locator("#receipt")).to_be_hidden()
+    expect(page.locator(".cart-line")).to_have_count(1)
+    expect(page.locator("#total-amount")).to_have_text("€2.14")
+    expect(page.locator("#scan")).to_be_focused()
+
+
+def test_a_line_added_in_another_window_shows_after_the_next_scan(register, cashier, shelf, page):
+    from sales import services
+
+    milk, bread = shelf
+    log_in_and_open(page, register)
+    scan(page, milk.barcode)
+    expect(page.locator(".cart-line")).to_have_count(1)
+
+    services.add_product(cart=services.open_cart(register), product=bread)  # another window
+    scan(page, milk.barcode)
+
+    expect(page.locator(".cart-line")).to_have_count(2)
+    expect(page.locator(".cart-line", has_text="Milk").locator(".stepper__input")).to_have_value("2")
+    expect(page.locator("#total-amount")).to_have_text("€4.52")
+    expect(page.locator("#scan")).to_be_focused()
