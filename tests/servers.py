@@ -1,0 +1,100 @@
+"""Real ASGI server processes for tests: free ports, bounded start-up, always stopped."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+requires_postgres_and_redis = pytest.mark.skipif(
+    not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")),
+    reason="needs real server processes sharing PostgreSQL and Redis: set DATABASE_URL and REDIS_URL",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_database_url() -> str:
+    """The URL of the database this test run uses (pytest-django's test database)."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = f"{credentials}@{db['HOST'] or 'localhost'}" if credentials else db["HOST"] or "localhost"
+    return f"postgres://{host}:{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
+
+
+def server_environment(**overrides: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(DATABASE_URL=server_database_url(), DATABASE_POOL_MAX_SIZE="4", LOG_LEVEL="WARNING", **overrides)
+    return env
+
+
+@contextmanager
+def asgi_server(port: int, env: dict[str, str], *extra_args: str, log_path: Path, ready_path: str = "/login/"):
+    """Run ``uvicorn retailpos.asgi:application`` on 127.0.0.1:``port`` until the block ends."""
+    command = [sys.executable, "-m", "uvicorn", "retailpos.asgi:application", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--lifespan", "off", *extra_args]
+    with open(log_path, "wb") as log:
+        # Its own process group, so the workers of ``--workers`` stop with it.
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        _wait_until_serving(process, f"http://127.0.0.1:{port}{ready_path}", log_path)
+        yield process
+    finally:
+        _stop(process)
+
+
+def _wait_until_serving(process, url: str, log_path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # answering, if not with 200
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"server not answering {url} after {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
+
+
+def _stop(process) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def csrf_form_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
