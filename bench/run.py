@@ -14,6 +14,7 @@ from bench import database, report
 from bench.checkout import Checkout, check_sale_response, closed_loop, open_loop
 from bench.config import BASE_DIR, Config
 from bench.cpu import CORES, CpuMeter
+from bench.fanout import FANOUT_ENABLED, P99_BAR_MS, run_fanout
 from bench.http_client import wait_until_serving
 from bench.pgbench import run_pgbench
 from bench.scan import WARMUP_SCANS, probe_scan_endpoint, run_scan_over_http, scan_plan
@@ -104,6 +105,8 @@ class Benchmark:
         if scan is None or scan.get("method") != "http":
             scan = {**(scan or {}), **self.scan_in_process()}
         self.results["scan"] = scan
+        if FANOUT_ENABLED:
+            self.results["fanout"] = self.fanout()
 
         best = max(closed_runs, key=lambda run: run["sales_per_second"])
         chosen = best["workers"]
@@ -179,6 +182,15 @@ class Benchmark:
             f"sales/s on {CORES} cores"
         )
         return cost
+
+    def fanout(self) -> dict:
+        try:
+            return run_fanout(self.config, env=self.env, username=CASHIER, password=self.password, say=say)
+        except Exception as error:
+            # The checkout figures stand on their own; report the fan-out as failed.
+            traceback.print_exc()
+            say(f"fan-out failed: {error}")
+            return {"error": str(error)}
 
     def wait_and_log_in(self, server: UvicornServer) -> Session:
         say(f"starting uvicorn, {server.workers} workers, port {server.port}")
@@ -288,6 +300,7 @@ class Benchmark:
             run["ratio_to_pgbench_tps"] = round(run["sales_per_second"] / pgbench_tps, 4) if pgbench_tps else None
         books = results["ledger_check"]
         scan_p95 = results["scan"].get("latency", {}).get("p95_ms")
+        fanout = results.get("fanout")
 
         passes = {
             "closed": closed["sales_per_second"] >= bars.closed_loop_sales_per_second,
@@ -299,6 +312,12 @@ class Benchmark:
             and scan_p95 <= bars.scan_p95_ms
             and set(results["scan"].get("statuses", {"200": 0})) == {"200"},
         }
+        if fanout is not None:
+            passes["fanout"] = (
+                "error" not in fanout
+                and (fanout["latency"]["p99_ms"] or float("inf")) <= P99_BAR_MS
+                and fanout["lost"] == 0
+            )
         verdicts = {
             "closed_loop_sales_per_second": passes["closed"],
             "open_loop_p99_ms": passes["open"],
@@ -306,6 +325,8 @@ class Benchmark:
             "sales_equal_201s": passes["sales"],
             "scan_p95_ms": passes["scan"],
         }
+        if fanout is not None:
+            verdicts["fanout_p99_ms_nothing_lost"] = passes["fanout"]
         for name, figures in results.items():
             extra = {"verdicts": verdicts} if name != "pgbench" else {}
             path = report.write(config.output_dir, name, {**figures, **extra}, self.context)
@@ -389,6 +410,8 @@ class Benchmark:
                 report.verdict(passes["scan"]),
             ),
         ]
+        if fanout is not None:
+            rows += _fanout_rows(fanout, passed=passes["fanout"])
         print()
         machine = self.context["machine"]
         print(f"Checkout benchmark, {machine['cores']} cores, commit {machine['git_commit']}")
@@ -410,3 +433,27 @@ def _cpu_rows(cpu: dict) -> list[tuple[str, str, str, str]]:
         for name in ("server", "postgres_backends", "load_generator", "everything_else")
     )
     return [("    CPU % server / postgres / load gen / other", f"{shares} (of {cpu['cores']} cores)", "", "")]
+
+
+def _fanout_rows(fanout: dict, *, passed: bool) -> list[tuple[str, str, str, str]]:
+    if "error" in fanout:
+        return [("fan-out", f"failed: {fanout['error'][:60]}", f"p99 <= {P99_BAR_MS:g} ms, 0 lost", "FAIL")]
+    latency, floor = fanout["latency"], fanout["redis_floor"]["latency"]
+    return [
+        (
+            f"fan-out {fanout['clients']} clients, {fanout['server_processes']} processes, "
+            f"{fanout['target_rate']:g}/s: p99, lost",
+            f"{latency['p99_ms']} ms, {fanout['lost']} of {fanout['deliveries_expected']}",
+            f"<= {P99_BAR_MS:g} ms, 0",
+            report.verdict(passed),
+        ),
+        ("    commit -> receive p50 / p95", f"{latency['p50_ms']} / {latency['p95_ms']} ms", "", ""),
+        (
+            "    Redis PUBLISH -> SUBSCRIBE p50 / p99 (floor)",
+            f"{floor['p50_ms']} / {floor['p99_ms']} ms",
+            "",
+            "",
+        ),
+        ("    p99 ratio to the floor", report.fmt(fanout["p99_ratio_to_redis_floor"]), "", ""),
+        *_cpu_rows({**fanout["cpu"], "postgres_backends": {"percent_of_all_cores": "–"}}),
+    ]
