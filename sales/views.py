@@ -17,22 +17,30 @@ from inventory.selectors import search_products
 from inventory.services import InsufficientStock
 from sales import forms, selectors, services
 from sales.exceptions import SaleError, StaleCart
-from sales.models import CartLine, Sale
+from sales.models import Cart, CartLine, Sale
 
 SEARCH_LIMIT = 20
 
 
 def cashier_view(view):
-    """Log in, need ``sales.add_sale``, and resolve ``code`` to the active register."""
+    """Log in, need ``sales.add_sale``, and resolve ``code`` to the active register (its cart read with it)."""
 
     @login_required
     @permission_required("sales.add_sale", raise_exception=True)
     @wraps(view)
     def wrapper(request, code, **kwargs):
-        register = get_object_or_404(selectors.active_registers(), code=code)
+        register = get_object_or_404(selectors.active_registers().select_related("cart"), code=code)
         return view(request, register, **kwargs)
 
     return wrapper
+
+
+def _open_cart(register) -> Cart:
+    """The register's open cart: as read with the register, else opened now."""
+    try:
+        return register.cart
+    except Cart.DoesNotExist:
+        return services.open_cart(register)
 
 
 @login_required
@@ -44,7 +52,7 @@ def register_list(request):
 @require_GET
 @cashier_view
 def checkout(request, register):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     template = "sales/checkout_update.html" if request.htmx else "sales/checkout.html"
     return render(request, template, _sale_context(cart))
 
@@ -52,7 +60,7 @@ def checkout(request, register):
 @require_POST
 @cashier_view
 def scan(request, register):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     form = forms.ScanForm(request.POST)
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
@@ -60,7 +68,7 @@ def scan(request, register):
         line = services.add_product_by_code(cart=cart, code=form.cleaned_data["code"])
     except SaleError as exc:
         return _sale_response(request, cart, error=exc.message)
-    return _line_response(request, register, cart, line)
+    return _line_response(request, cart, line)
 
 
 @require_GET
@@ -75,7 +83,7 @@ def search(request, register):
 @require_POST
 @cashier_view
 def add_product(request, register):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     form = forms.AddProductForm(request.POST)
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
@@ -83,13 +91,13 @@ def add_product(request, register):
         line = services.add_product(cart=cart, product=form.cleaned_data["product"])
     except SaleError as exc:
         return _sale_response(request, cart, error=exc.message)
-    return _line_response(request, register, cart, line)
+    return _line_response(request, cart, line)
 
 
 @require_POST
 @cashier_view
 def set_quantity(request, register, line_id):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     form = forms.QuantityForm(request.POST)
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
@@ -103,7 +111,7 @@ def set_quantity(request, register, line_id):
 @require_POST
 @cashier_view
 def set_discount(request, register, line_id):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     form = forms.DiscountForm(request.POST)
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
@@ -117,7 +125,7 @@ def set_discount(request, register, line_id):
 @require_POST
 @cashier_view
 def remove_line(request, register, line_id):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     try:
         services.remove_line(cart=cart, line_id=line_id)
     except SaleError as exc:
@@ -129,7 +137,7 @@ def remove_line(request, register, line_id):
 @cashier_view
 def tender(request, register):
     """Record a cash/card/mobile tender; once the tenders cover the total, complete the sale."""
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     form = forms.TenderForm(request.POST, state=selectors.checkout_state(cart=cart))
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
@@ -156,7 +164,7 @@ def tender(request, register):
 @require_POST
 @cashier_view
 def remove_payment(request, register, payment_id):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     services.remove_cart_payment(cart=cart, payment_id=payment_id)
     return _sale_response(request, cart)
 
@@ -164,7 +172,7 @@ def remove_payment(request, register, payment_id):
 @require_POST
 @cashier_view
 def complete(request, register):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     form = forms.SaleForm(request.POST)
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
@@ -174,7 +182,7 @@ def complete(request, register):
 @require_POST
 @cashier_view
 def cancel(request, register):
-    cart = services.open_cart(register)
+    cart = _open_cart(register)
     form = forms.SaleForm(request.POST)
     if not form.is_valid() or form.cleaned_data["sale_id"] != cart.sale_id:
         return _sale_response(request, cart, error="This sale was already completed or cancelled.")
@@ -221,11 +229,11 @@ def _sale_response(request, cart, *, error="", notice="", sale: Sale | None = No
     return render(request, "sales/checkout_update.html", context)
 
 
-def _line_response(request, register, cart, line: CartLine):
+def _line_response(request, cart, line: CartLine):
     """Answer a product added by a scan or search: for HTMX only the fragments it changed."""
     if not request.htmx:
         return _sale_response(request, cart)
-    cart.register = register  # read with its store in this request: the state needs not read them again
+    # The cart, its register and store were read in this request: the state need not read them again.
     context = _sale_context(cart, reread=False, changed_line=line.pk)
     lines = context["state"].lines
     shown = next((checkout_line for checkout_line in lines if checkout_line.id == line.pk), None)

@@ -411,10 +411,10 @@ def test_login_page_logs_a_cashier_in(client, cashier, register):
 
 
 def scan_queries(*, new_line: bool) -> int:
-    """A scan: session, user, permission, register, cart, product, the line, the cart's lines, its tenders."""
+    """A scan: session, user, permission, register with its cart, product, the line, the cart's lines, its tenders."""
     if on_postgres():
-        return 9  # the line is added to (or inserted) and the cart touched in one statement
-    return 15 if new_line else 14  # get_or_create (savepoints), update, touch, in a transaction
+        return 8  # the line is added to (or inserted) and the cart touched in one statement
+    return 14 if new_line else 13  # get_or_create (savepoints), update, touch, in a transaction
 
 
 def test_scan_takes_the_same_few_queries_however_long_the_cart(pos, standard_rate, stock, django_assert_num_queries):
