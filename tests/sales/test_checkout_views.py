@@ -87,6 +87,14 @@ def test_unknown_code_shows_message_and_changes_nothing(pos, product):
     assert pos.lines() == {"MILK": 1}
 
 
+def test_scanning_a_product_no_longer_for_sale_finds_nothing(pos, product):
+    product.active = False
+    product.save()
+    response = pos.scan(product.barcode)
+    assert f"No product with barcode or SKU “{product.barcode}”" in text(response)
+    assert pos.lines() == {}
+
+
 def test_empty_scan_asks_for_a_code(pos):
     response = pos.scan("   ")
     assert "Scan a barcode or type a SKU." in text(response)
@@ -413,7 +421,7 @@ def test_login_page_logs_a_cashier_in(client, cashier, register):
 def scan_queries(*, new_line: bool) -> int:
     """A scan: session, user, permission, register with its cart, product, the line, the cart's lines, its tenders."""
     if on_postgres():
-        return 8  # the line is added to (or inserted) and the cart touched in one statement
+        return 7  # product found, line added to (or inserted) and cart touched in one statement
     return 14 if new_line else 13  # get_or_create (savepoints), update, touch, in a transaction
 
 
