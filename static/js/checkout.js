@@ -25,9 +25,11 @@ function submitScan(event) {
   const code = input.value.trim();
   input.value = "";
   if (!code) return;
-  scanQueue = scanQueue
-    .then(() => htmx.ajax("POST", form.action, { source: form, values: { code }, swap: "none" }))
-    .catch(() => {});
+  inOrder(() => htmx.ajax("POST", form.action, { source: form, values: { code }, swap: "none" }));
+}
+
+function inOrder(request) {
+  scanQueue = scanQueue.then(request).catch(() => {});
 }
 
 // --- Search --------------------------------------------------------------------------------------
@@ -178,11 +180,11 @@ function beforeSwap(event) {
 }
 
 // A row-only answer assumes this page shows the cart's other rows: if it does not (the cart
-// changed in another window), fetch the whole sale once.
+// changed in another window), fetch the whole sale, in turn with the scans.
 function checkCartLines() {
   const expected = $("#cart-actions")?.dataset.lines;
   if (expected !== undefined && document.querySelectorAll(".cart-line").length !== Number(expected)) {
-    htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" });
+    inOrder(() => htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" }));
   }
 }
 
