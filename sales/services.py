@@ -310,9 +310,6 @@ def add_product(*, cart: Cart, product: Product, quantity: Decimal = Decimal("1"
 # PostgreSQL, the scan's hot path: find the product, insert its line or add to it within the
 # quantity bound, and touch the cart only when the line changed, in one statement (one round
 # trip instead of seven). The product is found as ``Product.objects.active().by_code(code).first()``.
-# A cart line is working state, not books: its commit does not wait for the WAL flush (~3 ms
-# here). A database crash may lose the last fraction of a second of cart edits (the page then
-# redraws the cart without them); any later sale's commit flushes them, and sales stay synchronous.
 _PRODUCT_BY_ID = "SELECT %(product)s::bigint AS id"
 _PRODUCT_BY_CODE = """
     SELECT id FROM {product}
@@ -330,8 +327,7 @@ line AS (
 ), touched AS (
     UPDATE {cart} SET updated_at = %(now)s WHERE id = %(cart)s AND EXISTS (SELECT FROM line)
 )
-SELECT product.id, line.id, line.quantity, line.discount_percent, set_config('synchronous_commit', 'off', true)
-FROM product LEFT JOIN line ON true
+SELECT product.id, line.id, line.quantity, line.discount_percent FROM product LEFT JOIN line ON true
 """
 
 
@@ -350,7 +346,7 @@ def _add_to_line_in_one_statement(cart: Cart, find_product: str, params: dict, *
             row = cursor.fetchone()
         if row is None:
             return None
-        product_id, line_id, line_quantity, discount_percent, _ = row
+        product_id, line_id, line_quantity, discount_percent = row
         if line_id is not None:
             line = CartLine(
                 id=line_id, cart=cart, product_id=product_id, quantity=line_quantity, discount_percent=discount_percent
