@@ -59,7 +59,7 @@ function searchKeys(event) {
 // --- Tender ----------------------------------------------------------------------------------------
 function tender() {
   const form = $("#tender-form");
-  return form && { form, amount: form.elements.amount, reference: form.elements.reference, due: $("#tender").dataset.due };
+  return form && { form, amount: form.elements.amount, reference: form.elements.reference, due: $("#tender .tender__due").textContent.trim() };
 }
 
 function syncMethod() {
@@ -182,7 +182,7 @@ function beforeSwap(event) {
 // A row-only answer assumes this page shows the cart's other rows: if it does not (the cart
 // changed in another window), fetch the whole sale, in turn with the scans.
 function checkCartLines() {
-  const expected = $("#cart-actions")?.dataset.lines;
+  const expected = $("#cart-actions .cart__line-total")?.textContent;
   if (expected !== undefined && document.querySelectorAll(".cart-line").length !== Number(expected)) {
     inOrder(() => htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" }));
   }
