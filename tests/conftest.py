@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
+from rest_framework.test import APIClient
 
 from inventory.models import StockMovement
 from inventory.services import StockChange, record_movements
@@ -85,5 +86,13 @@ def product(standard_rate, stock):
 
 @pytest.fixture
 def cashier_client(client, cashier):
+    client.force_login(cashier)
+    return client
+
+
+@pytest.fixture
+def api(cashier):
+    """A DRF client logged in as the cashier (CSRF not enforced; tests that need it say so)."""
+    client = APIClient()
     client.force_login(cashier)
     return client

@@ -18,13 +18,6 @@ URL = "/api/v1/products/"
 
 
 @pytest.fixture
-def api(cashier):
-    client = APIClient()
-    client.force_login(cashier)
-    return client
-
-
-@pytest.fixture
 def branch(db):
     return StoreFactory(code="branch", name="Branch")
 

@@ -29,13 +29,6 @@ def payload(**overrides):
 
 
 @pytest.fixture
-def api(cashier):
-    client = APIClient()
-    client.force_login(cashier)
-    return client
-
-
-@pytest.fixture
 def bread(reduced_rate, stock):
     return stock(ProductFactory(sku="BREAD", name="Brot", price=D("2.14"), tax_rate=reduced_rate), 20)
 

@@ -54,11 +54,7 @@ def test_a_card_number_as_payment_reference_is_refused_and_not_stored(register, 
     assert not Sale.objects.exists() and not CartPayment.objects.exists()
 
 
-def test_the_api_names_the_reference_field(register, cashier, product):
-    from rest_framework.test import APIClient
-
-    api = APIClient()
-    api.force_login(cashier)
+def test_the_api_names_the_reference_field(api, register, product):
     response = api.post(
         "/api/v1/sales/",
         {
