@@ -3,9 +3,7 @@
 from django import forms
 
 from inventory.models import Product
-from retailpos.money import currency_exponent, quantize_money
 from sales.models import PaymentMethod
-from sales.selectors import CheckoutState
 
 
 class LocalDecimalField(forms.DecimalField):
@@ -63,35 +61,9 @@ class TenderForm(SaleForm):
     amount = LocalDecimalField(
         max_digits=12, decimal_places=3, error_messages={"required": "Enter an amount.", "invalid": "Enter an amount."}
     )
+    # Amount rules (positive, the currency's precision, card/mobile at most what is due) are the
+    # service's: ``services.add_cart_payment`` checks them under the cart lock.
     reference = forms.CharField(max_length=100, required=False)
-
-    def __init__(self, *args, state: CheckoutState, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.state = state
-
-    def clean_amount(self):
-        amount = self.cleaned_data["amount"]
-        if amount <= 0:
-            raise forms.ValidationError("Amount must be greater than zero.")
-        if amount != amount.quantize(currency_exponent(self.state.currency)):
-            raise forms.ValidationError(f"Amount has more decimals than {self.state.currency} allows.")
-        return amount
-
-    def clean(self):
-        data = super().clean()
-        if data.get("sale_id") != self.state.sale_id:
-            return data  # Not the open sale: the service tells a replay from a stale page.
-        if not self.state.lines:
-            raise forms.ValidationError("Nothing to pay yet: scan an item first.")
-        method, amount, due = data.get("method"), data.get("amount"), self.state.settlement.remaining
-        if method and method != PaymentMethod.CASH and amount is not None and amount > due:
-            # Checked before recording: such a tender would only block the sale at completion.
-            due = quantize_money(due, self.state.currency)
-            raise forms.ValidationError(
-                f"{PaymentMethod(method).label} can pay at most the {due} {self.state.currency} due; "
-                "only cash can be given back as change."
-            )
-        return data
 
 
 def first_error(form: forms.Form) -> str:

@@ -393,13 +393,16 @@ def add_cart_payment(
             raise StaleCart("This sale was already completed or cancelled.")
         if CartPayment.objects.filter(pk=payment_id).exists():
             return
+        lines = cart_line_requests(current)
+        if not lines:
+            raise PaymentInvalid("Nothing to pay yet: scan an item first.")
         if method != PaymentMethod.CASH:
-            due = price_lines(cart_line_requests(current), store=store).total
+            due = price_lines(lines, store=store).total
             non_cash = sum((p.amount for p in current.payments.exclude(method=PaymentMethod.CASH)), ZERO)
             if non_cash + amount > due:
                 raise PaymentInvalid(
-                    f"Card and mobile payments cannot exceed the amount due "
-                    f"({quantize_money(due - non_cash, store.currency)} {store.currency}); "
+                    f"{PaymentMethod(method).label} can pay at most the "
+                    f"{quantize_money(due - non_cash, store.currency)} {store.currency} due; "
                     "only cash can be given back as change.",
                     field="amount",
                 )

@@ -138,7 +138,7 @@ def remove_line(request, register, line_id):
 def tender(request, register):
     """Record a cash/card/mobile tender; once the tenders cover the total, complete the sale."""
     cart = _open_cart(register)
-    form = forms.TenderForm(request.POST, state=selectors.checkout_state(cart=cart))
+    form = forms.TenderForm(request.POST)
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
     data = form.cleaned_data
