@@ -112,7 +112,3 @@ def checkout_state(*, cart: Cart, reread: bool = True) -> CheckoutState:
 
 def receipts(*, register: Register) -> QuerySet[Sale]:
     return Sale.objects.filter(register=register).select_related("store", "register", "cashier")
-
-
-def completed_sale(*, register: Register, sale_id: uuid.UUID) -> Sale | None:
-    return receipts(register=register).filter(pk=sale_id).first()

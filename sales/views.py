@@ -201,10 +201,7 @@ def _complete(request, cart, *, sale_id: uuid.UUID):
     try:
         completed = services.checkout_cart(cart=cart, cashier=request.user, sale_id=sale_id)
     except (SaleError, InsufficientStock) as exc:
-        # A concurrent duplicate can lose the race in other ways (it read the cart while the first
-        # submission reset it); if the sale is booked, that is the answer.
-        if sale := selectors.completed_sale(register=cart.register, sale_id=sale_id):
-            return _sale_response(request, cart, sale=sale)
+        # A duplicate submission of a booked sale is not an error: checkout_cart returns that sale.
         return _sale_response(request, cart, error=getattr(exc, "message", str(exc)))
     return _sale_response(request, cart, sale=completed.sale)
 
