@@ -2,11 +2,15 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "retailpos.settings")
-# Build Django first: routing imports consumers, which import models.
-django_asgi_app = get_asgi_application()
+# Set Django up first: routing imports consumers, which import models.
+django.setup(set_prefix=False)
+
+from retailpos.asgi_handler import SyncMiddlewareASGIHandler  # noqa: E402
+
+django_asgi_app = SyncMiddlewareASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
