@@ -68,18 +68,23 @@ def complete_sale(
     """Book a sale exactly once: a replay with the same id and content returns the original.
 
     Checks run before the transaction; the writes run in one durable transaction that locks
-    the register (its receipt counter), then the stock rows in product order.
+    the register (its receipt counter), then the stock rows in product order. A new sale is
+    the common case, so it is booked straight away; only when booking fails (the id's unique
+    constraint, or a check the original passed but its replay no longer does) is the sale
+    looked up as a replay.
     """
     fingerprint = sale_fingerprint(register=register, lines=lines, payments=payments, created_at=created_at)
-    if replay := _replayed_sale(sale_id, fingerprint):
-        return replay
-
-    if not register.active:
-        raise SaleError(f"Register {register.code} is deactivated and cannot book new sales.", field="register")
     store = register.store
-    _validate_lines(lines)
-    totals = price_lines(lines, store=store)
-    settlement = _settle(totals.total, payments, currency=store.currency)
+    try:
+        if not register.active:
+            raise SaleError(f"Register {register.code} is deactivated and cannot book new sales.", field="register")
+        _validate_lines(lines)
+        totals = price_lines(lines, store=store)
+        settlement = _settle(totals.total, payments, currency=store.currency)
+    except SaleError:
+        if replay := _replayed_sale(sale_id, fingerprint):
+            return replay
+        raise
 
     try:
         with transaction.atomic(durable=True):
@@ -115,7 +120,7 @@ def complete_sale(
             if cart is not None:
                 _reset_cart(cart)
     except IntegrityError:
-        # Another request booked this id between our check and our insert.
+        # The id is taken: booked before, or by a concurrent request that has just committed.
         if replay := _replayed_sale(sale_id, fingerprint):
             return replay
         raise
