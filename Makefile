@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 CHROMIUM := /usr/bin/chromium
+# Node.js on the PATH, else where the Debian/Ubuntu package puts it.
+NODE := $(or $(shell command -v node),/usr/bin/node)
 
 .PHONY: run test lint format bench clean
 
@@ -35,10 +37,22 @@ $(CHROMIUM):
 		echo "Browser tests need Chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; \
 	fi
 
+# The register's ES modules (static/js/pricing.js) are tested with Node's test runner; install
+# Node.js (Debian/Ubuntu, as root) when missing.
+$(NODE):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs; \
+	else \
+		echo "JavaScript tests need Node.js at $(NODE): sudo apt-get install nodejs"; exit 1; \
+	fi
+
 ## test: install the dev tools and run the whole suite (PostgreSQL when DATABASE_URL is set)
-test: $(VENV)/.dev | $(CHROMIUM)
+# The JS test files are named, not their directory: Node 21 and later read a directory argument
+# as a file name.
+test: $(VENV)/.dev | $(CHROMIUM) $(NODE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(NODE) --test tests/js/*.test.mjs
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev
