@@ -111,12 +111,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channels: Redis when REDIS_URL is set (several workers), in-memory for one process.
 if redis_url := os.environ.get("REDIS_URL"):
+    REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "retailpos")
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url], "prefix": os.environ.get("REDIS_PREFIX", "retailpos")},
+            "CONFIG": {"hosts": [redis_url], "prefix": REDIS_PREFIX},
         }
     }
+    # Every request reads its session: from the shared cache, not a database query; written
+    # through to the database, so a Redis restart logs nobody out. Shared by all workers, so a
+    # logout anywhere ends the session everywhere.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
