@@ -6,6 +6,7 @@ app_name = "pos"
 
 urlpatterns = [
     path("", views.register_list, name="register-list"),
+    path("sw.js", views.service_worker, name="service-worker"),
     path("<slug:code>/", views.checkout, name="checkout"),
     path("<slug:code>/scan/", views.scan, name="scan"),
     path("<slug:code>/search/", views.search, name="search"),

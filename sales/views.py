@@ -6,10 +6,13 @@ plain form posts (no JavaScript) are redirected back to the page, so every actio
 """
 
 import uuid
-from functools import wraps
+from functools import cache, wraps
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -240,3 +243,20 @@ def _line_response(request, cart, line: CartLine):
     # Adding one makes a quantity of exactly one only on a new line (quantities are positive).
     context.update(line=shown, line_added=line.quantity == 1)
     return render(request, "sales/checkout_line_update.html", context)
+
+
+@require_GET
+def service_worker(request):
+    """The checkout's service worker, served under /pos/ so that it may control the checkout pages.
+
+    No login needed (it holds no data); never cached by HTTP, so a new version reaches registers
+    on their next load.
+    """
+    response = HttpResponse(_service_worker_source(), content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@cache
+def _service_worker_source() -> str:
+    return Path(finders.find("js/sw.js")).read_text()
