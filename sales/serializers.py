@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import Prefetch, prefetch_related_objects
 from rest_framework import serializers
@@ -10,7 +11,7 @@ from rest_framework import serializers
 from devices.models import Register
 from inventory.models import Product
 from retailpos.api import ExactDecimalField, MoneyField, NumberField, field_errors
-from retailpos.money import currency_exponent
+from retailpos.money import currency_exponent, quantize_money
 from sales import services
 from sales.models import PaymentMethod, Sale, SaleTax
 from sales.services import LineRequest, PaymentRequest
@@ -119,7 +120,7 @@ class SaleReceipt:
         return cls(
             sale=sale,
             lines=[
-                {"sku": line.product.sku, "name": line.product.name, **asdict(priced_line)}
+                SimpleNamespace(sku=line.product.sku, name=line.product.name, **asdict(priced_line))
                 for line, priced_line in zip(lines, priced.lines, strict=True)
             ],
             taxes=priced.taxes,
@@ -185,3 +186,66 @@ class SaleOutputSerializer(serializers.Serializer):
     lines = SaleLineOutputSerializer(many=True, read_only=True)
     taxes = SaleTaxOutputSerializer(many=True, read_only=True)
     payments = PaymentOutputSerializer(many=True, read_only=True)
+
+    def to_representation(self, receipt: SaleReceipt) -> dict:
+        """The fields above, written out for a receipt: the sale API's answer, on every sale.
+
+        DRF's field-by-field path builds ~30 field objects per answer (about 1.4 ms of a sale's
+        CPU); this gives the same output without them. The declared fields stay the schema, and
+        ``tests/sales/test_serializers.py`` checks that both paths agree.
+        """
+        sale, currency = receipt.sale, self.context["currency"]
+
+        def money(amount):
+            return f"{quantize_money(Decimal(amount), currency):f}"
+
+        return {
+            "id": str(sale.id),
+            "receipt_number": sale.receipt_number,
+            "register": sale.register.code,
+            "store": sale.store.code,
+            "currency": sale.currency,
+            "prices_include_tax": sale.prices_include_tax,
+            "subtotal": money(sale.subtotal),
+            "discount_total": money(sale.discount_total),
+            "tax_total": money(sale.tax_total),
+            "total": money(sale.total),
+            "paid": money(sale.paid_total),
+            "change": money(sale.change),
+            "created_at": _DATETIME.to_representation(sale.created_at),
+            "completed_at": _DATETIME.to_representation(sale.completed_at),
+            "lines": [
+                {
+                    "sku": line.sku,
+                    "name": line.name,
+                    "quantity": _QUANTITY.to_representation(line.quantity),
+                    "unit_price": money(line.unit_price),
+                    "discount_percent": _PERCENT.to_representation(line.discount_percent),
+                    "discount_amount": money(line.discount_amount),
+                    "tax_code": line.tax_code,
+                    "tax_rate": _PERCENT.to_representation(line.tax_rate),
+                    "amount": money(line.amount),
+                }
+                for line in receipt.lines
+            ],
+            "taxes": [
+                {
+                    "code": tax.code,
+                    "rate": _PERCENT.to_representation(tax.rate),
+                    "net": money(tax.net),
+                    "tax": money(tax.tax),
+                    "gross": money(tax.gross),
+                }
+                for tax in receipt.taxes
+            ],
+            "payments": [
+                {"method": payment.method, "amount": money(payment.amount), "reference": payment.reference}
+                for payment in receipt.payments
+            ],
+        }
+
+
+# Stateless formatters shared by every answer (their output needs no serializer context).
+_DATETIME = serializers.DateTimeField(read_only=True)
+_QUANTITY = NumberField()
+_PERCENT = NumberField(max_digits=5, decimal_places=2)
