@@ -36,7 +36,10 @@ class SaleCreateApi(APIView):
         description=(
             "Books a complete sale exactly once. Decimals may be JSON strings or numbers; money in the answer "
             "is a string in the store's currency. Sending the same sale (same id and content) again answers 200 "
-            "with the original receipt and books nothing; the same id with other content answers 409."
+            "with the original receipt and books nothing; the same id with other content answers 409. "
+            "A register draining its offline outbox sends each sale with `offline_receipt_number` (and "
+            "`created_at`, its clock, and each line's charged `unit_price`): such a sale is accepted as charged "
+            "and its differences are reported, never refused for stock, price or an inactive product."
         ),
         request=SaleInputSerializer,
         responses={
@@ -56,11 +59,20 @@ class SaleCreateApi(APIView):
             409: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description=(
-                    "The id was already used for a different sale, or the store does not allow negative stock "
-                    "and a line asks for more than is on hand. " + ERROR_DESCRIPTION
+                    "The id was already used for a different sale, the offline receipt number by another sale, "
+                    "or (online sales only) the store does not allow negative stock and a line asks for more than "
+                    "is on hand. " + ERROR_DESCRIPTION
                 ),
                 examples=[
                     OpenApiExample("Id reused", {"id": ["Sale … was already booked with different content."]}),
+                    OpenApiExample(
+                        "Offline receipt number reused",
+                        {
+                            "offline_receipt_number": [
+                                "Receipt number B01-OFF-3fa2-000042 was already used by another sale."
+                            ]
+                        },
+                    ),
                     OpenApiExample(
                         "Out of stock", {"lines": {"0": {"quantity": ["Only 1 of MILK on hand at main; 2 requested."]}}}
                     ),
@@ -81,6 +93,7 @@ class SaleCreateApi(APIView):
                 lines=lines,
                 payments=payments,
                 created_at=data["created_at"],
+                offline_receipt_number=data["offline_receipt_number"],
             )
         except SaleConflict as error:
             return Response(field_errors([(error.field, error.message)]), status.HTTP_409_CONFLICT)
