@@ -53,6 +53,15 @@ class SaleCreateApi(APIView):
                         "Unknown SKU on the second line", {"lines": {"1": {"sku": ["Unknown SKU 'NOPE'."]}}}
                     ),
                     OpenApiExample("Underpaid", {"payments": ["Underpaid: 1.19 EUR still due of 2.38 EUR."]}),
+                    OpenApiExample(
+                        "Offline receipt number outside the register's series",
+                        {
+                            "offline_receipt_number": [
+                                "An offline receipt number of register B01 starts with B01-OFF- "
+                                "(e.g. B01-OFF-3fa2-000042); got 'B01-000042'."
+                            ]
+                        },
+                    ),
                 ],
             ),
             403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not logged in, no CSRF token, or no permission."),
