@@ -214,13 +214,15 @@ def _replayed_sale(sale_id, fingerprint) -> CompletedSale | None:
     return CompletedSale(sale=sale, created=False)
 
 
-# The register's own series, ``<code>-OFF-<install>-<sequence>``; server numbers are
-# ``<code>-<6 digits>``, so the two never meet.
+# The register's own series, ``<code>-OFF-<install>-<sequence>``, which the browser numbers
+# by itself; the server's are ``<code>-<6 digits>``, so the two never meet. (The unique
+# constraint on Sale.receipt_number stays the guard.)
 OFFLINE_SERIES_MARK = "-OFF-"
 _RECEIPT_NUMBER_CHARACTERS = re.compile(r"[A-Za-z0-9-]+")
 
 
 def validate_offline_receipt_number(number: str, *, register: Register) -> None:
+    """Refuse a number outside the register's offline series, too long, or with other characters."""
     prefix = f"{register.code}{OFFLINE_SERIES_MARK}"
     max_length = Sale._meta.get_field("receipt_number").max_length
     if not number.startswith(prefix) or len(number) == len(prefix):
