@@ -24,6 +24,7 @@ class Bars:
     closed_loop_sales_per_second: float = 120.0
     open_loop_p99_ms: float = 200.0
     scan_p95_ms: float = 30.0
+    offline_drain_seconds: float = 20.0  # 1,000 queued offline sales, posted one at a time
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,12 @@ class Config:
     # Development only: keep the filled database of an earlier run instead of rebuilding it.
     reuse_database: bool = field(default_factory=lambda: os.environ.get("BENCH_REUSE_DATABASE", "0") == "1")
     request_timeout: float = field(default_factory=lambda: _float("BENCH_REQUEST_TIMEOUT", 30))
+    offline_sales: int = field(default_factory=lambda: _int("BENCH_OFFLINE_SALES", 1000))
+    catalog_page_size: int = field(default_factory=lambda: _int("BENCH_CATALOG_PAGE_SIZE", 1000))
     bars: Bars = field(default_factory=Bars)
 
-    database: str = "retailpos_bench"
+    # Another name keeps a second benchmark on the same PostgreSQL (and Redis) out of this one's way.
+    database: str = field(default_factory=lambda: os.environ.get("BENCH_DATABASE") or "retailpos_bench")
     pgbench_database: str = "retailpos_pgbench"
 
     def database_url(self, name: str | None = None) -> str:

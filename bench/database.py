@@ -105,3 +105,41 @@ def check_books(url: str, *, sales_before: int, created_ids: list[str], unknown_
         "sales_match_201s": sales_after - sales_before == created == created_found == len(set(created_ids)),
         "ok": drifted == 0 and sales_after - sales_before == created == created_found,
     }
+
+
+def offline_series_in_use(url: str, prefix: str) -> bool:
+    """Whether any sale has a receipt number starting with ``prefix`` (an earlier run, reused database)."""
+    with connect(url) as connection:
+        return connection.execute(
+            "SELECT EXISTS (SELECT FROM sales_sale WHERE receipt_number LIKE %s)", [prefix + "%"]
+        ).fetchone()[0]
+
+
+def check_offline_drain(url: str, *, sale_ids: list[str], receipt_prefix: str, sales_before: int) -> dict:
+    """The drained sales are booked once each, as offline sales under their numbers; issues written; no drift."""
+    with connect(url) as connection:
+        booked, offline_numbered = connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE offline AND receipt_number LIKE %s) "
+            "FROM sales_sale WHERE id = ANY(%s::uuid[])",
+            [receipt_prefix + "%", sale_ids],
+        ).fetchone()
+        sales_after = connection.execute("SELECT count(*) FROM sales_sale").fetchone()[0]
+        issues = dict(
+            connection.execute(
+                "SELECT kind, count(*) FROM sales_offlinesyncissue WHERE sale_id = ANY(%s::uuid[]) GROUP BY kind",
+                [sale_ids],
+            ).fetchall()
+        )
+        balances, drifted, drift = connection.execute(LEDGER_DRIFT).fetchone()
+        registers_with_gaps = connection.execute(RECEIPT_GAPS).fetchone()[0]
+    return {
+        "sales_sent": len(sale_ids),
+        "sales_booked": booked,
+        "booked_as_offline_under_their_numbers": offline_numbered,
+        "sales_added": sales_after - sales_before,
+        "issues": issues,
+        "stock_balances": balances,
+        "balances_drifted": drifted,
+        "drift": str(drift),
+        "registers_with_receipt_gaps": registers_with_gaps,
+    }

@@ -16,6 +16,7 @@ from bench.config import BASE_DIR, Config
 from bench.cpu import CORES, CpuMeter
 from bench.fanout import FANOUT_ENABLED, P99_BAR_MS, run_fanout
 from bench.http_client import wait_until_serving
+from bench.offline_drain import run_offline_drain
 from bench.pgbench import run_pgbench
 from bench.scan import WARMUP_SCANS, probe_scan_endpoint, run_scan_over_http, scan_plan
 from bench.server import HOST, UvicornServer, django_env
@@ -100,6 +101,7 @@ class Benchmark:
                 open_runs.append(opened)
                 if index == 0:
                     scan = self.scan(session)
+                    self.results["offline_drain"] = self.offline_drain(server, session)
             finally:
                 server.stop()
         if scan is None or scan.get("method") != "http":
@@ -192,6 +194,23 @@ class Benchmark:
             say(f"fan-out failed: {error}")
             return {"error": str(error)}
 
+    def offline_drain(self, server: UvicornServer, session: Session) -> dict:
+        tally = Tally()  # its 201s count in the books check like the checkout's
+        self.tallies.append(tally)
+        try:
+            return run_offline_drain(
+                self.config,
+                session=session,
+                register=self.registers[0],
+                tally=tally,
+                cpu_groups=self.cpu_groups(server),
+                say=say,
+            )
+        except Exception as error:
+            traceback.print_exc()
+            say(f"offline drain failed: {error}")
+            return {"error": str(error)}
+
     def wait_and_log_in(self, server: UvicornServer) -> Session:
         say(f"starting uvicorn, {server.workers} workers, port {server.port}")
         asyncio.run(wait_until_serving(HOST, server.port, "/login/", timeout=60))
@@ -218,10 +237,7 @@ class Benchmark:
         say(f"warm-up: closed loop, {config.warmup_seconds:g} s")
         asyncio.run(closed_loop(self.checkout(seed=100 + workers), self.registers, config.warmup_seconds))
 
-        groups = {
-            "server": [server.process.pid, *server.worker_pids()],
-            "postgres_backends": database.backend_pids(config.database_url()),
-        }
+        groups = self.cpu_groups(server)
         say(f"(a) closed loop: {len(self.registers)} registers, {config.seconds:g} s")
         meter = CpuMeter(groups)
         closed = asyncio.run(closed_loop(self.checkout(seed=200 + workers), self.registers, config.seconds))
@@ -252,6 +268,12 @@ class Benchmark:
         )
         server.check_running()
         return closed, opened
+
+    def cpu_groups(self, server: UvicornServer) -> dict[str, list[int]]:
+        return {
+            "server": [server.process.pid, *server.worker_pids()],
+            "postgres_backends": database.backend_pids(self.config.database_url()),
+        }
 
     # --- scan -------------------------------------------------------------------------------
 
@@ -301,6 +323,7 @@ class Benchmark:
         books = results["ledger_check"]
         scan_p95 = results["scan"].get("latency", {}).get("p95_ms")
         fanout = results.get("fanout")
+        offline = results.get("offline_drain", {"error": "not run"})
 
         passes = {
             "closed": closed["sales_per_second"] >= bars.closed_loop_sales_per_second,
@@ -312,6 +335,8 @@ class Benchmark:
             and scan_p95 <= bars.scan_p95_ms
             and set(results["scan"].get("statuses", {"200": 0})) == {"200"},
         }
+        passes["offline_books"] = "error" not in offline and offline["books"]["ok"]
+        passes["offline_drain"] = passes["offline_books"] and offline["drain"]["seconds"] <= bars.offline_drain_seconds
         if fanout is not None:
             passes["fanout"] = (
                 "error" not in fanout
@@ -324,6 +349,8 @@ class Benchmark:
             "drift_zero": passes["drift"],
             "sales_equal_201s": passes["sales"],
             "scan_p95_ms": passes["scan"],
+            "offline_drain_seconds": passes["offline_drain"],
+            "offline_drain_books": passes["offline_books"],
         }
         if fanout is not None:
             verdicts["fanout_p99_ms_nothing_lost"] = passes["fanout"]
@@ -410,6 +437,7 @@ class Benchmark:
                 report.verdict(passes["scan"]),
             ),
         ]
+        rows += _offline_rows(offline, bars=bars, drained=passes["offline_drain"], books=passes["offline_books"])
         if fanout is not None:
             rows += _fanout_rows(fanout, passed=passes["fanout"])
         print()
@@ -420,6 +448,9 @@ class Benchmark:
 
         if not (passes["drift"] and passes["sales"]):
             say("FAIL: the books do not add up (see var/bench/ledger_check.json)")
+            return 1
+        if not passes["offline_books"]:
+            say("FAIL: the offline drain did not book each sale exactly once (see var/bench/offline_drain.json)")
             return 1
         if config.strict and not all(passes.values()):
             return 3
@@ -433,6 +464,51 @@ def _cpu_rows(cpu: dict) -> list[tuple[str, str, str, str]]:
         for name in ("server", "postgres_backends", "load_generator", "everything_else")
     )
     return [("    CPU % server / postgres / load gen / other", f"{shares} (of {cpu['cores']} cores)", "", "")]
+
+
+def _offline_rows(offline: dict, *, bars, drained: bool, books: bool) -> list[tuple[str, str, str, str]]:
+    bar = f"<= {bars.offline_drain_seconds:g} s"
+    if "error" in offline:
+        return [("offline drain", f"failed: {offline['error'][:60]}", bar, "FAIL")]
+    drain, checked, catalog = offline["drain"], offline["books"], offline["catalog"]
+    latency = drain["latency"]
+    issues = ", ".join(f"{kind} {count}" for kind, count in sorted(checked["issues"].items())) or "none"
+    return [
+        (
+            f"offline drain {drain['sales']} sales in order, 1 in flight",
+            f"{drain['seconds']} s, {drain['sales_per_second']} sales/s",
+            bar,
+            report.verdict(drained),
+        ),
+        ("    latency p50 / p95 / p99", f"{latency['p50_ms']} / {latency['p95_ms']} / {latency['p99_ms']} ms", "", ""),
+        ("    server CPU per sale", f"{drain['server_cpu_ms_per_sale']} ms", "", ""),
+        (
+            "    booked once as offline / drift",
+            f"{checked['booked_as_offline_under_their_numbers']} of {drain['sales']} / {checked['balances_drifted']}",
+            f"{drain['sales']} / 0",
+            report.verdict(books),
+        ),
+        (
+            "    issues written (price_changed expected)",
+            f"{issues} ({checked['price_changed_expected']})",
+            "",
+            "",
+        ),
+        ("    drained sales sent again", json.dumps(checked["replays"]["statuses"]), "all 200", ""),
+        *_cpu_rows(drain["cpu"]),
+        (
+            f"catalogue full load, {catalog['products']} products",
+            f"{catalog['seconds']} s, {catalog['pages']} pages of {catalog['page_size']}, {catalog['megabytes']} MB",
+            "",
+            "",
+        ),
+        (
+            "catalogue delta since its cursor",
+            f"{catalog['delta']['ms']} ms, {catalog['delta']['products']} products",
+            "",
+            "",
+        ),
+    ]
 
 
 def _fanout_rows(fanout: dict, *, passed: bool) -> list[tuple[str, str, str, str]]:

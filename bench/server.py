@@ -21,7 +21,7 @@ def django_env(config: Config, secret_key: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="retailpos.settings",
         DATABASE_URL=config.database_url(),
         REDIS_URL=config.redis_url,
-        REDIS_PREFIX="retailpos-bench",
+        REDIS_PREFIX=config.database.replace("_", "-"),  # retailpos-bench by default
         RETAILPOS_PRODUCTION="1",
         SECURE_SSL_REDIRECT="0",
         SECRET_KEY=secret_key,

@@ -3,6 +3,8 @@
 import json
 import random
 import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 HOT_PRODUCT_COUNT = 10
 HOT_SHARE = 0.3  # chance that a sale includes one of the hot products
@@ -34,6 +36,17 @@ class SaleGenerator:
         self.rng = random.Random(seed)
 
     def sale(self, register: str) -> tuple[str, bytes]:
+        sale_id = str(uuid.uuid4())
+        body = {
+            "id": sale_id,
+            "register": register,
+            "lines": [{"sku": code, "quantity": str(self.rng.randint(1, 3))} for code in self.skus()],
+            "payments": [{"method": "cash", "amount": CASH_TENDERED}],
+        }
+        return sale_id, json.dumps(body, separators=(",", ":")).encode()
+
+    def skus(self) -> list[str]:
+        """3–5 different products, one of them hot in HOT_SHARE of sales."""
         rng = self.rng
         count = rng.randint(3, 5)
         chosen: list[str] = []
@@ -43,11 +56,52 @@ class SaleGenerator:
             candidate = sku(rng.randint(1, self.products))
             if candidate not in chosen:
                 chosen.append(candidate)
+        return chosen
+
+
+OUTDATED_PRICE_SHARE = 0.1  # lines the register charged at the price before a change
+OUTDATED_PRICE_FACTOR = Decimal("0.9")
+OFFLINE_SALE_INTERVAL = timedelta(seconds=20)  # register clock between two offline sales
+
+
+class OfflineSaleGenerator(SaleGenerator):
+    """An offline register's outbox: sales rung up from its catalogue snapshot, numbered in its own series.
+
+    ``prices`` (SKU → price string) is the snapshot; each line carries the price charged, which
+    for ``OUTDATED_PRICE_SHARE`` of lines is 10 % below it (the register had not yet heard of a
+    price change). ``outdated_lines`` counts those, the price_changed issues the server should write.
+    """
+
+    def __init__(self, *, products: int, seed: int, prices: dict[str, str], install_id: str, rung_up_from: datetime):
+        super().__init__(products=products, seed=seed)
+        self.prices = prices
+        self.install_id = install_id
+        self.rung_up_from = rung_up_from
+        self.sequence = 0
+        self.outdated_lines = 0
+
+    def sale(self, register: str) -> tuple[str, bytes]:
+        rng = self.rng
+        self.sequence += 1
+        lines = []
+        for code in self.skus():
+            price = Decimal(self.prices[code])
+            if rng.random() < OUTDATED_PRICE_SHARE:
+                outdated = (price * OUTDATED_PRICE_FACTOR).quantize(Decimal("0.01"))
+                self.outdated_lines += outdated != price
+                price = outdated
+            lines.append({"sku": code, "quantity": str(rng.randint(1, 3)), "unit_price": str(price)})
         sale_id = str(uuid.uuid4())
         body = {
             "id": sale_id,
             "register": register,
-            "lines": [{"sku": code, "quantity": str(rng.randint(1, 3))} for code in chosen],
+            "lines": lines,
             "payments": [{"method": "cash", "amount": CASH_TENDERED}],
+            "offline_receipt_number": self.receipt_number(register, self.sequence),
+            "created_at": (self.rung_up_from + self.sequence * OFFLINE_SALE_INTERVAL).isoformat(),
         }
         return sale_id, json.dumps(body, separators=(",", ":")).encode()
+
+    def receipt_number(self, register: str, sequence: int) -> str:
+        """The browser's series: ``<register>-OFF-<4 hex of its install id>-<6-digit sequence>``."""
+        return f"{register}-OFF-{self.install_id}-{sequence:06d}"

@@ -3,9 +3,11 @@
 from django.urls import path
 
 from inventory import api as inventory_api
+from retailpos.health import HealthApi
 from sales import api as sales_api
 
 urlpatterns = [
+    path("health/", HealthApi.as_view(), name="api-health"),
     path("products/", inventory_api.ProductListApi.as_view(), name="api-product-list"),
     path("registers/<slug:code>/catalog/", inventory_api.RegisterCatalogApi.as_view(), name="api-register-catalog"),
     path("sales/", sales_api.SaleCreateApi.as_view(), name="api-sale-create"),

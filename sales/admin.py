@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from inventory.admin import ReadOnlyAdminMixin
-from sales.models import Cart, CartLine, CartPayment, Payment, Sale, SaleLine, SaleTax
+from sales.models import Cart, CartLine, CartPayment, OfflineSyncIssue, Payment, Sale, SaleLine, SaleTax
 
 
 class SaleLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -37,17 +39,86 @@ class PaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+OFFLINE_ISSUE_FIGURES = ["sku", "catalogue_price", "charged_price", "quantity", "on_hand_after"]
+
+
+class OfflineSyncIssueInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OfflineSyncIssue
+    fields = ["kind", *OFFLINE_ISSUE_FIGURES, "description"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "Offline sync issues (booked as charged; the online path would have refused or priced these)"
+
+
 @admin.register(Sale)
 class SaleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Completed sales are the books: shown, never edited (corrections are refunds or voids)."""
 
-    list_display = ["receipt_number", "completed_at", "store", "register", "cashier", "total", "currency"]
-    list_filter = ["store", "register"]
+    list_display = [
+        "receipt_number",
+        "completed_at",
+        "created_at",
+        "offline",
+        "store",
+        "register",
+        "cashier",
+        "total",
+        "currency",
+    ]
+    list_filter = ["offline", "store", "register"]
     list_select_related = ["store", "register", "cashier"]
     search_fields = ["^receipt_number", "=cashier__username"]
     date_hierarchy = "completed_at"
-    inlines = [SaleLineInline, SaleTaxInline, PaymentInline]
+    fieldsets = [
+        (None, {"fields": ["id", "receipt_number", "receipt_sequence", "store", "register", "cashier"]}),
+        (
+            "When",
+            {
+                "fields": ["offline", "created_at", "completed_at"],
+                "description": "An offline sale was rung up on the register's clock and booked when it synced.",
+            },
+        ),
+        (
+            "Totals",
+            {
+                "fields": [
+                    "currency",
+                    "prices_include_tax",
+                    "subtotal",
+                    "discount_total",
+                    "tax_total",
+                    "total",
+                    "paid_total",
+                    "change",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    inlines = [SaleLineInline, SaleTaxInline, PaymentInline, OfflineSyncIssueInline]
     show_full_result_count = False
+
+    def get_inlines(self, request, obj):
+        # Only offline sales can have sync issues; spare online ones the empty table and its query.
+        return [inline for inline in self.inlines if inline is not OfflineSyncIssueInline or (obj and obj.offline)]
+
+
+@admin.register(OfflineSyncIssue)
+class OfflineSyncIssueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The offline sync report: what offline sales did that the online path would have refused or priced otherwise."""
+
+    list_display = ["created_at", "kind", "sale_link", "store", "register", *OFFLINE_ISSUE_FIGURES, "description"]
+    list_filter = ["kind", "store", "register", "created_at"]
+    list_select_related = ["sale", "store", "register"]
+    search_fields = ["^sale__receipt_number", "^sku"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="sale", ordering="sale__receipt_number")
+    def sale_link(self, issue):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:sales_sale_change", args=[issue.sale_id]), issue.sale.receipt_number
+        )
 
 
 class CartInlineMixin(ReadOnlyAdminMixin):

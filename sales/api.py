@@ -36,7 +36,10 @@ class SaleCreateApi(APIView):
         description=(
             "Books a complete sale exactly once. Decimals may be JSON strings or numbers; money in the answer "
             "is a string in the store's currency. Sending the same sale (same id and content) again answers 200 "
-            "with the original receipt and books nothing; the same id with other content answers 409."
+            "with the original receipt and books nothing; the same id with other content answers 409. "
+            "A register draining its offline outbox sends each sale with `offline_receipt_number` (and "
+            "`created_at`, its clock, and each line's charged `unit_price`): such a sale is accepted as charged "
+            "and its differences are reported, never refused for stock, price or an inactive product."
         ),
         request=SaleInputSerializer,
         responses={
@@ -50,17 +53,35 @@ class SaleCreateApi(APIView):
                         "Unknown SKU on the second line", {"lines": {"1": {"sku": ["Unknown SKU 'NOPE'."]}}}
                     ),
                     OpenApiExample("Underpaid", {"payments": ["Underpaid: 1.19 EUR still due of 2.38 EUR."]}),
+                    OpenApiExample(
+                        "Offline receipt number outside the register's series",
+                        {
+                            "offline_receipt_number": [
+                                "An offline receipt number of register B01 starts with B01-OFF- "
+                                "(e.g. B01-OFF-3fa2-000042); got 'B01-000042'."
+                            ]
+                        },
+                    ),
                 ],
             ),
             403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not logged in, no CSRF token, or no permission."),
             409: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description=(
-                    "The id was already used for a different sale, or the store does not allow negative stock "
-                    "and a line asks for more than is on hand. " + ERROR_DESCRIPTION
+                    "The id was already used for a different sale, the offline receipt number by another sale, "
+                    "or (online sales only) the store does not allow negative stock and a line asks for more than "
+                    "is on hand. " + ERROR_DESCRIPTION
                 ),
                 examples=[
                     OpenApiExample("Id reused", {"id": ["Sale … was already booked with different content."]}),
+                    OpenApiExample(
+                        "Offline receipt number reused",
+                        {
+                            "offline_receipt_number": [
+                                "Receipt number B01-OFF-3fa2-000042 was already used by another sale."
+                            ]
+                        },
+                    ),
                     OpenApiExample(
                         "Out of stock", {"lines": {"0": {"quantity": ["Only 1 of MILK on hand at main; 2 requested."]}}}
                     ),
@@ -81,6 +102,7 @@ class SaleCreateApi(APIView):
                 lines=lines,
                 payments=payments,
                 created_at=data["created_at"],
+                offline_receipt_number=data["offline_receipt_number"],
             )
         except SaleConflict as error:
             return Response(field_errors([(error.field, error.message)]), status.HTTP_409_CONFLICT)

@@ -33,8 +33,12 @@ class Underpaid(PaymentInvalid):
     pass
 
 
+class OfflineReceiptNumberInvalid(SaleError):
+    field = "offline_receipt_number"
+
+
 class SaleConflict(SaleError):
-    """The same sale id was already used for a different sale."""
+    """The same sale id, or the same offline receipt number, was already used for a different sale."""
 
     field = "id"
 

@@ -117,8 +117,20 @@ class Sale(ImmutableModel):
     total = money_field()
     paid_total = money_field()
     change = money_field()
-    created_at = models.DateTimeField(help_text="When the sale was rung up (the register's clock).")
-    completed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(
+        "rung up (register clock)", help_text="When the sale was rung up (the register's clock)."
+    )
+    completed_at = models.DateTimeField(
+        "booked (server clock)",
+        auto_now_add=True,
+        db_index=True,
+        help_text="When the server booked it; for an offline sale, when the register synced it.",
+    )
+    # Rung up while the register was offline: its receipt number is the register's own
+    # (``<code>-OFF-…``) and what the online path would have refused is in OfflineSyncIssue.
+    # A flag rather than parsing the number: the series' format belongs to the register.
+    # db_default: workers of the previous release insert sales while the migration runs.
+    offline = models.BooleanField(default=False, db_default=False)
     # SHA-256 of the request that created it: a replay must match, else it is a conflict.
     request_fingerprint = models.CharField(max_length=64, editable=False)
 
@@ -185,3 +197,39 @@ class Payment(ImmutableModel):
 
     def __str__(self):
         return f"{self.get_method_display()} {self.amount}"
+
+
+class OfflineSyncIssue(ImmutableModel):
+    """Something an offline sale did that the online path would have refused or priced otherwise.
+
+    The sale is booked as charged (the customer left with the goods); this is the report a
+    manager reads. Written with the sale, in its transaction; never edited.
+    """
+
+    class Kind(models.TextChoices):
+        PRICE_CHANGED = "price_changed", "Price changed"
+        NEGATIVE_STOCK = "negative_stock", "Stock below zero"
+        INACTIVE_PRODUCT = "inactive_product", "Inactive product"
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="offline_issues")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField("SKU", max_length=64)
+    catalogue_price = money_field(null=True, blank=True, help_text="Price changed: the price when the sale synced.")
+    charged_price = money_field(null=True, blank=True, help_text="Price changed: the unit price the register charged.")
+    quantity = quantity_field(null=True, blank=True, help_text="Stock below zero: quantity this sale took.")
+    on_hand_after = models.DecimalField(
+        max_digits=14, decimal_places=3, null=True, blank=True, help_text="Stock below zero: on hand after this sale."
+    )
+    description = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "offline sync issue"
+        verbose_name_plural = "offline sync report"
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.sku}"

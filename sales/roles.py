@@ -29,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_cart",
         "sales.view_cartline",
         "sales.view_cartpayment",
+        "sales.view_offlinesyncissue",
     ],
 }
 

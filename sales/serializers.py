@@ -56,6 +56,17 @@ class SaleInputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(
         allow_null=True, default=None, help_text="When the sale was rung up (the register's clock)."
     )
+    offline_receipt_number = serializers.CharField(
+        max_length=40,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Only for a sale rung up offline: the number the register printed, from its own series "
+            "`<register>-OFF-<install>-<sequence>`, e.g. `B01-OFF-3fa2-000042`. The sale is booked under it as "
+            "charged, even at an outdated price, for an inactive product or below zero stock; the differences go "
+            "to the offline sync report."
+        ),
+    )
 
     def validate_lines(self, lines):
         skus = {line["sku"] for line in lines}

@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+import re
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +23,7 @@ from sales.card_numbers import contains_card_number
 from sales.exceptions import (
     EmptySale,
     InvalidLine,
+    OfflineReceiptNumberInvalid,
     PaymentInvalid,
     ProductNotFound,
     SaleConflict,
@@ -28,7 +31,17 @@ from sales.exceptions import (
     StaleCart,
     Underpaid,
 )
-from sales.models import Cart, CartLine, CartPayment, Payment, PaymentMethod, Sale, SaleLine, SaleTax
+from sales.models import (
+    Cart,
+    CartLine,
+    CartPayment,
+    OfflineSyncIssue,
+    Payment,
+    PaymentMethod,
+    Sale,
+    SaleLine,
+    SaleTax,
+)
 
 ZERO = Decimal("0")
 MAX_QUANTITY = Decimal("99999")
@@ -64,6 +77,7 @@ def complete_sale(
     payments: Sequence[PaymentRequest],
     created_at: datetime | None = None,
     cart: Cart | None = None,
+    offline_receipt_number: str | None = None,
 ) -> CompletedSale:
     """Book a sale exactly once: a replay with the same id and content returns the original.
 
@@ -72,13 +86,28 @@ def complete_sale(
     the common case, so it is booked straight away; only when booking fails (the id's unique
     constraint, or a check the original passed but its replay no longer does) is the sale
     looked up as a replay.
+
+    A sale with an ``offline_receipt_number`` was rung up while the register was offline: the
+    customer has left with the goods and the printed receipt, so it is booked as charged under
+    that number even when a product has since become inactive, its price has changed or its
+    stock goes below zero where the store forbids it; each such difference is recorded as an
+    ``OfflineSyncIssue`` in the same transaction.
     """
-    fingerprint = sale_fingerprint(register=register, lines=lines, payments=payments, created_at=created_at)
+    offline = offline_receipt_number is not None
+    fingerprint = sale_fingerprint(
+        register=register,
+        lines=lines,
+        payments=payments,
+        created_at=created_at,
+        offline_receipt_number=offline_receipt_number,
+    )
     store = register.store
     try:
         if not register.active:
             raise SaleError(f"Register {register.code} is deactivated and cannot book new sales.", field="register")
-        _validate_lines(lines)
+        if offline:
+            validate_offline_receipt_number(offline_receipt_number, register=register)
+        _validate_lines(lines, allow_inactive=offline)
         totals = price_lines(lines, store=store)
         settlement = _settle(totals.total, payments, currency=store.currency)
     except SaleError:
@@ -97,7 +126,8 @@ def complete_sale(
                 register=register,
                 cashier=cashier,
                 receipt_sequence=sequence,
-                receipt_number=f"{register.code}-{sequence:06d}",
+                receipt_number=offline_receipt_number or f"{register.code}-{sequence:06d}",
+                offline=offline,
                 currency=store.currency,
                 prices_include_tax=store.prices_include_tax,
                 subtotal=totals.subtotal,
@@ -110,19 +140,29 @@ def complete_sale(
                 request_fingerprint=fingerprint,
             )
             _write_sale_details(sale, lines, totals, payments)
-            record_movements(
+            balances = record_movements(
                 store=store,
                 changes=[StockChange(line.product.pk, -line.quantity) for line in lines],
                 reason=StockMovement.Reason.SALE,
                 reference=str(sale_id),
                 user=cashier,
+                # The goods of an offline sale are gone: the ledger must say so, even below zero.
+                allow_negative=True if offline else None,
             )
+            if offline:
+                _record_offline_sync_issues(sale, lines, balances)
             if cart is not None:
                 _reset_cart(cart)
     except IntegrityError:
         # The id is taken: booked before, or by a concurrent request that has just committed.
         if replay := _replayed_sale(sale_id, fingerprint):
             return replay
+        # Or the offline receipt number is: another sale printed with the same number.
+        if offline and Sale.objects.filter(receipt_number=offline_receipt_number).exists():
+            raise SaleConflict(
+                f"Receipt number {offline_receipt_number} was already used by another sale.",
+                field="offline_receipt_number",
+            ) from None
         raise
     return CompletedSale(sale=sale, created=True)
 
@@ -144,7 +184,7 @@ def price_lines(lines: Sequence[LineRequest], *, store) -> pricing.Totals:
     )
 
 
-def sale_fingerprint(*, register, lines, payments, created_at) -> str:
+def sale_fingerprint(*, register, lines, payments, created_at, offline_receipt_number=None) -> str:
     """Hash of what was asked for, to tell a replay from a different sale reusing an id."""
 
     def number(value):
@@ -159,6 +199,9 @@ def sale_fingerprint(*, register, lines, payments, created_at) -> str:
         "payments": [[p.method, number(p.amount), p.reference] for p in payments],
         "created_at": created_at.isoformat() if created_at else None,
     }
+    if offline_receipt_number is not None:
+        # Only when given: sales booked before offline numbers existed keep their fingerprint.
+        canonical["offline_receipt_number"] = offline_receipt_number
     return hashlib.sha256(json.dumps(canonical, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -171,12 +214,34 @@ def _replayed_sale(sale_id, fingerprint) -> CompletedSale | None:
     return CompletedSale(sale=sale, created=False)
 
 
-def _validate_lines(lines: Sequence[LineRequest]) -> None:
+# The register's own series, ``<code>-OFF-<install>-<sequence>``, which the browser numbers
+# by itself; the server's are ``<code>-<6 digits>``, so the two never meet. (The unique
+# constraint on Sale.receipt_number stays the guard.)
+OFFLINE_SERIES_MARK = "-OFF-"
+_RECEIPT_NUMBER_CHARACTERS = re.compile(r"[A-Za-z0-9-]+")
+
+
+def validate_offline_receipt_number(number: str, *, register: Register) -> None:
+    """Refuse a number outside the register's offline series, too long, or with other characters."""
+    prefix = f"{register.code}{OFFLINE_SERIES_MARK}"
+    max_length = Sale._meta.get_field("receipt_number").max_length
+    if not number.startswith(prefix) or len(number) == len(prefix):
+        raise OfflineReceiptNumberInvalid(
+            f"An offline receipt number of register {register.code} starts with {prefix} "
+            f"(e.g. {prefix}3fa2-000042); got {number!r}."
+        )
+    if len(number) > max_length:
+        raise OfflineReceiptNumberInvalid(f"An offline receipt number has at most {max_length} characters.")
+    if not _RECEIPT_NUMBER_CHARACTERS.fullmatch(number):
+        raise OfflineReceiptNumberInvalid("An offline receipt number has only letters, digits and hyphens.")
+
+
+def _validate_lines(lines: Sequence[LineRequest], *, allow_inactive: bool = False) -> None:
     if not lines:
         raise EmptySale("A sale needs at least one line.")
     for index, line in enumerate(lines):
         where = f"lines[{index}]"
-        if not line.product.active:
+        if not line.product.active and not allow_inactive:
             raise InvalidLine(f"{line.product.sku} is not for sale (inactive).", field=f"{where}.sku")
         validate_quantity(line.quantity, field=f"{where}.quantity")
         validate_discount(line.discount_percent, field=f"{where}.discount_percent")
@@ -271,6 +336,60 @@ def _write_sale_details(sale, lines, totals: pricing.Totals, payments) -> None:
     Payment.objects.bulk_create(
         Payment(sale=sale, method=p.method, amount=p.amount, reference=p.reference) for p in payments
     )
+
+
+def _record_offline_sync_issues(sale: Sale, lines: Sequence[LineRequest], balances: dict[int, Decimal]) -> None:
+    """Write down what the online path would have refused or priced otherwise; the sale stands.
+
+    ``balances`` are the stock balances after the sale, as ``record_movements`` returned them.
+    """
+    store = sale.store
+    issues: dict[tuple, OfflineSyncIssue] = {}  # one per difference, however many lines share it
+
+    def note(kind, product, **figures):
+        issues.setdefault(
+            (kind, product.pk, figures.get("charged_price")),
+            OfflineSyncIssue(
+                sale=sale, store=store, register=sale.register, kind=kind, product=product, sku=product.sku, **figures
+            ),
+        )
+
+    def money(amount):
+        return f"{quantize_money(amount, store.currency)} {store.currency}"
+
+    sold: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        sold[line.product.pk] += line.quantity
+    for line in lines:
+        product = line.product
+        if line.unit_price is not None and line.unit_price != product.price:
+            note(
+                OfflineSyncIssue.Kind.PRICE_CHANGED,
+                product,
+                catalogue_price=product.price,
+                charged_price=line.unit_price,
+                description=f"{product.sku} ({product.name}) was charged {money(line.unit_price)} offline; "
+                f"the catalogue price is {money(product.price)}.",
+            )
+        if not product.active:
+            note(
+                OfflineSyncIssue.Kind.INACTIVE_PRODUCT,
+                product,
+                description=f"{product.sku} ({product.name}) was sold offline but is inactive in the catalogue.",
+            )
+        if not store.allow_negative_stock and balances[product.pk] < 0:
+            quantity, after = sold[product.pk], balances[product.pk]
+            note(
+                OfflineSyncIssue.Kind.NEGATIVE_STOCK,
+                product,
+                quantity=quantity,
+                on_hand_after=after,
+                description=f"{quantity.normalize():f} of {product.sku} ({product.name}) sold offline with "
+                f"{(after + quantity).normalize():f} on hand at {store.code}, which does not allow negative "
+                f"stock; on hand is now {after.normalize():f}.",
+            )
+    if issues:
+        OfflineSyncIssue.objects.bulk_create(issues.values())
 
 
 # --- The register's open cart -------------------------------------------------------------

@@ -1,10 +1,11 @@
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
 
 from inventory.models import Product, StockLevel, StockMovement
-from sales.models import Sale
+from sales.models import OfflineSyncIssue, Sale
 from sales.services import LineRequest, PaymentRequest, complete_sale, open_cart
 from tests.factories import ProductFactory, StoreFactory
 
@@ -18,6 +19,7 @@ CHANGELISTS = [
     "/admin/devices/register/",
     "/admin/sales/sale/",
     "/admin/sales/cart/",
+    "/admin/sales/offlinesyncissue/",
 ]
 
 
@@ -64,6 +66,18 @@ def test_manager_sees_the_sale_with_lines_taxes_and_payments(manager_client, sal
         ("inventory/stocklevel", lambda sale: StockLevel.objects.first()),
         ("inventory/stockmovement", lambda sale: StockMovement.objects.first()),
         ("sales/cart", lambda sale: sale.register.cart),
+        (
+            "sales/offlinesyncissue",
+            lambda sale: OfflineSyncIssue.objects.create(
+                sale=sale,
+                store=sale.store,
+                register=sale.register,
+                kind="price_changed",
+                product=sale.lines.get().product,
+                sku="MILK",
+                description="MILK was charged 0.99 EUR offline; the catalogue price is 1.19 EUR.",
+            ),
+        ),
     ],
 )
 def test_stock_sales_and_carts_are_read_only_in_the_admin(manager_client, sale, model, instance):
@@ -142,3 +156,58 @@ def test_manager_reaches_the_admin_index(manager_client):
 
     assert response.status_code == 200
     assert "Retail POS back office" in response.content.decode()
+
+
+@pytest.fixture
+def offline_sale(register, cashier, product):
+    return complete_sale(
+        register=register,
+        cashier=cashier,
+        sale_id=uuid.uuid4(),
+        lines=[LineRequest(product, D("2"), unit_price=D("0.99"))],
+        payments=[PaymentRequest("cash", D("2"), "")],
+        created_at=datetime(2025, 3, 1, 8, 30, tzinfo=UTC),
+        offline_receipt_number="R1-OFF-3fa2-000042",
+    ).sale
+
+
+def test_offline_sync_report_lists_each_difference_with_a_link_to_its_sale(manager_client, offline_sale, sale):
+    response = manager_client.get("/admin/")
+    assert "Offline sync report" in response.content.decode()
+
+    response = manager_client.get("/admin/sales/offlinesyncissue/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "MILK (Milk) was charged 0.99 EUR offline; the catalogue price is 1.19 EUR." in content
+    assert f'href="/admin/sales/sale/{offline_sale.pk}/change/">R1-OFF-3fa2-000042</a>' in content
+    for query in [
+        {"q": "R1-OFF-3fa2"},
+        {"q": "milk"},
+        {"kind__exact": "price_changed"},
+        {"store__id__exact": offline_sale.store_id},
+        {"register__id__exact": offline_sale.register_id},
+        {"created_at__year": offline_sale.completed_at.year},
+    ]:
+        assert "R1-OFF-3fa2-000042" in manager_client.get("/admin/sales/offlinesyncissue/", query).content.decode()
+    for query in [{"q": "R1-000001"}, {"kind__exact": "negative_stock"}]:
+        assert "R1-OFF-3fa2-000042" not in manager_client.get("/admin/sales/offlinesyncissue/", query).content.decode()
+
+
+def test_offline_sale_page_shows_both_clocks_and_its_sync_issues(manager_client, offline_sale):
+    response = manager_client.get(f"/admin/sales/sale/{offline_sale.pk}/change/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Rung up (register clock)" in content and "March 1, 2025, 9:30" in content  # Europe/Berlin
+    assert "Booked (server clock)" in content
+    assert "Offline sync issues" in content and "the catalogue price is 1.19 EUR" in content
+    listing = manager_client.get("/admin/sales/sale/", {"offline__exact": "1"}).content.decode()
+    assert "R1-OFF-3fa2-000042" in listing
+
+
+def test_online_sale_page_has_no_sync_issue_table(manager_client, sale):
+    content = manager_client.get(f"/admin/sales/sale/{sale.pk}/change/").content.decode()
+
+    assert "Booked (server clock)" in content
+    assert "Offline sync issues" not in content

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from inventory.models import StockLevel, StockMovement
-from sales.models import Payment, Sale, SaleLine
+from sales.models import OfflineSyncIssue, Payment, Sale, SaleLine
 from tests.conftest import session_queries
 from tests.factories import ProductFactory, RegisterFactory, StoreFactory, UserFactory
 
@@ -416,3 +416,140 @@ def test_query_count_of_a_four_line_sale_is_pinned(api, register, standard_rate,
     assert len(replayed.captured_queries) == queries_before_booking() + 11, [
         query["sql"] for query in replayed.captured_queries
     ]
+
+
+# --- Offline sales: the register's outbox draining ------------------------------------------
+
+
+def offline_payload(number="R1-OFF-3fa2-000042", **overrides):
+    return payload(offline_receipt_number=number, created_at="2025-03-01T09:30:00+01:00", **overrides)
+
+
+def test_offline_sale_is_booked_under_its_printed_number_at_the_charged_price(api, register, product):
+    body = offline_payload(
+        lines=[{"sku": "MILK", "quantity": "2", "unit_price": "0.99"}], payments=[{"method": "cash", "amount": "2"}]
+    )
+
+    response = api.post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["receipt_number"] == "R1-OFF-3fa2-000042"
+    assert (data["total"], data["change"]) == ("1.98", "0.02")
+    assert data["lines"][0]["unit_price"] == "0.99"
+    assert data["created_at"] == "2025-03-01T09:30:00+01:00"
+    assert data["completed_at"] != data["created_at"]
+    sale = Sale.objects.get()
+    assert sale.offline and sale.receipt_sequence == 1
+    assert list(OfflineSyncIssue.objects.values_list("kind", "sku", "catalogue_price", "charged_price")) == [
+        ("price_changed", "MILK", D("1.19"), D("0.99"))
+    ]
+
+
+def test_offline_sale_below_zero_in_a_strict_store_is_a_201_and_reported(api, cashier, standard_rate, stock):
+    store = StoreFactory(code="strict", allow_negative_stock=False)
+    RegisterFactory(store=store, code="S1")
+    tea = stock(ProductFactory(sku="TEA", price=D("1.00"), tax_rate=standard_rate), 1, target_store=store)
+    old = stock(ProductFactory(sku="OLD", price=D("1.00"), tax_rate=standard_rate, active=False), 5, target_store=store)
+    body = offline_payload(
+        "S1-OFF-3fa2-000001",
+        register="S1",
+        lines=[
+            {"sku": "TEA", "quantity": "3", "unit_price": "1.00"},
+            {"sku": "OLD", "quantity": "1", "unit_price": "1.00"},
+        ],
+        payments=[{"method": "cash", "amount": "4"}],
+    )
+
+    response = api.post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert on_hand(tea, store) == -2
+    assert on_hand(old, store) == 4
+    for product in (tea, old):
+        movements = StockMovement.objects.filter(store=store, product=product)
+        assert sum(movement.delta for movement in movements) == on_hand(product, store)
+    assert sorted(OfflineSyncIssue.objects.values_list("kind", "sku", "on_hand_after")) == [
+        ("inactive_product", "OLD", None),
+        ("negative_stock", "TEA", D("-2")),
+    ]
+    # Online, the same sale is still refused.
+    online = {**body, "id": str(uuid.uuid4()), "offline_receipt_number": None}
+    assert api.post(URL, online, format="json").status_code == 400
+    online["lines"] = online["lines"][:1]
+    assert api.post(URL, online, format="json").status_code == 409
+    assert Sale.objects.count() == 1
+
+
+def test_an_offline_number_used_by_another_sale_is_a_409_naming_it_and_books_nothing(api, register, product):
+    assert api.post(URL, offline_payload(), format="json").status_code == 201
+
+    response = api.post(URL, offline_payload(lines=[{"sku": "MILK", "quantity": "1"}]), format="json")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "offline_receipt_number": ["Receipt number R1-OFF-3fa2-000042 was already used by another sale."]
+    }
+    assert Sale.objects.count() == 1
+    assert on_hand(product, register.store) == 48
+
+
+def test_offline_replay_answers_200_with_the_same_body_and_reports_nothing_twice(api, register, product):
+    body = offline_payload(lines=[{"sku": "MILK", "quantity": "2", "unit_price": "0.99"}])
+
+    first = api.post(URL, body, format="json")
+    again = api.post(URL, body, format="json")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Sale.objects.count() == 1
+    assert OfflineSyncIssue.objects.count() == 1
+    assert on_hand(product, register.store) == 48
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        pytest.param(
+            "R1-000042",
+            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2-000042); got 'R1-000042'.",
+            id="server-series",
+        ),
+        pytest.param(
+            "B01-OFF-3fa2-000042",
+            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2-000042); "
+            "got 'B01-OFF-3fa2-000042'.",
+            id="other-register",
+        ),
+        pytest.param(
+            "R1-OFF-3fa2/000042", "An offline receipt number has only letters, digits and hyphens.", id="slash"
+        ),
+        pytest.param("R1-OFF-" + "0" * 34, "Ensure this field has no more than 40 characters.", id="too-long"),
+        pytest.param("", "This field may not be blank.", id="blank"),
+        pytest.param(
+            42,
+            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2-000042); got '42'.",
+            id="number",
+        ),
+    ],
+)
+def test_offline_number_outside_the_registers_series_is_a_400_naming_it(api, register, product, number, message):
+    response = api.post(URL, offline_payload(number), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"offline_receipt_number": [message]}
+    assert_nothing_booked(product, register.store)
+
+
+def test_offline_sale_with_issues_costs_one_query_more_than_an_online_sale(api, register, standard_rate, stock):
+    products = [stock(ProductFactory(sku=f"P{i}", tax_rate=standard_rate), 10) for i in range(4)]
+    body = offline_payload(
+        lines=[{"sku": p.sku, "quantity": "1", "unit_price": "1.50"} for p in products],
+        payments=[{"method": "cash", "amount": "10"}],
+    )
+
+    with CaptureQueriesContext(connection) as booked:
+        assert api.post(URL, body, format="json").status_code == 201
+
+    assert OfflineSyncIssue.objects.count() == 4
+    assert len(booked.captured_queries) == four_line_sale_queries() + 1, [q["sql"] for q in booked.captured_queries]

@@ -10,7 +10,7 @@ from django.db import close_old_connections, connections
 from django.db.models import Sum
 
 from inventory.models import StockLevel, StockMovement
-from sales.models import Sale
+from sales.models import OfflineSyncIssue, Sale
 from sales.services import LineRequest, PaymentRequest, complete_sale
 from tests.conftest import requires_postgres
 from tests.factories import ProductFactory, RegisterFactory
@@ -123,3 +123,36 @@ def test_no_lost_update_when_many_registers_sell_the_same_products(store, cashie
     for register in registers:
         numbers = sorted(Sale.objects.filter(register=register).values_list("receipt_sequence", flat=True))
         assert numbers == list(range(1, sales_per_thread + 1))
+
+
+@requires_postgres
+def test_an_offline_sale_replayed_from_two_threads_at_once_books_once_and_reports_once(
+    store, cashier, standard_rate, stock
+):
+    store.allow_negative_stock = False
+    store.save()
+    register = RegisterFactory(store=store, code="R1")
+    tea = stock(ProductFactory(sku="TEA", price=D("1.19"), tax_rate=standard_rate), 1)
+    sale_id = uuid.uuid4()
+
+    def drain(_):
+        # Two tabs of the register drain the same outbox entry.
+        return complete_sale(
+            register=register,
+            cashier=cashier,
+            sale_id=sale_id,
+            lines=[LineRequest(tea, D("3"), unit_price=D("0.99"))],
+            payments=[PaymentRequest("cash", D("5.00"))],
+            offline_receipt_number="R1-OFF-3fa2-000042",
+        )
+
+    results = run_in_threads(2, drain)
+
+    assert sorted(r.created for r in results) == [False, True]
+    assert {r.sale.receipt_number for r in results} == {"R1-OFF-3fa2-000042"}
+    assert Sale.objects.count() == 1
+    assert StockLevel.objects.get(product=tea).on_hand == D("-2")
+    assert StockMovement.objects.filter(reason="sale").count() == 1
+    assert sorted(OfflineSyncIssue.objects.values_list("kind", flat=True)) == ["negative_stock", "price_changed"]
+    register.refresh_from_db()
+    assert register.last_receipt_number == 1

@@ -1,12 +1,14 @@
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
+from django.db.models import Sum
 
 from inventory.models import StockLevel, StockMovement
 from sales import services
 from sales.exceptions import EmptySale, InvalidLine, PaymentInvalid, SaleConflict, SaleError, StaleCart, Underpaid
-from sales.models import Sale
+from sales.models import OfflineSyncIssue, Sale
 from sales.services import LineRequest, PaymentRequest, complete_sale
 from tests.factories import ProductFactory, RegisterFactory, StoreFactory
 
@@ -237,3 +239,204 @@ def test_checkout_replays_only_sales_of_the_same_register(register, cashier, pro
     cart = services.open_cart(register)
     with pytest.raises(StaleCart):
         services.checkout_cart(cart=cart, cashier=cashier, sale_id=booked.sale.pk)
+
+
+# --- Offline sales: accepted as charged, differences reported -------------------------------
+
+
+def sell_offline(register, cashier, lines, payments, *, number="R1-OFF-3fa2-000001", sale_id=None):
+    return complete_sale(
+        register=register,
+        cashier=cashier,
+        sale_id=sale_id or uuid.uuid4(),
+        lines=lines,
+        payments=payments,
+        created_at=datetime(2025, 3, 1, 9, 30, tzinfo=UTC),
+        offline_receipt_number=number,
+    )
+
+
+def issues(sale):
+    return [
+        (issue.kind, issue.sku, issue.catalogue_price, issue.charged_price, issue.quantity, issue.on_hand_after)
+        for issue in OfflineSyncIssue.objects.filter(sale=sale).order_by("kind", "sku")
+    ]
+
+
+def ledger(product, store):
+    return StockMovement.objects.filter(product=product, store=store).aggregate(total=Sum("delta"))["total"]
+
+
+@pytest.fixture
+def strict_store(db):
+    return StoreFactory(code="strict", allow_negative_stock=False)
+
+
+def test_offline_sale_is_booked_at_the_charged_price_and_the_price_change_reported(register, cashier, product, bread):
+    # The register still had MILK at 0.99 and BREAD at its current price.
+    result = sell_offline(
+        register,
+        cashier,
+        [LineRequest(product, D("2"), unit_price=D("0.99")), LineRequest(bread, D("1"), unit_price=D("2.14"))],
+        [PaymentRequest("cash", D("5"))],
+    )
+
+    sale = result.sale
+    assert result.created and sale.offline
+    assert sale.receipt_number == "R1-OFF-3fa2-000001"
+    assert sale.created_at == datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    assert sale.total == D("4.12")  # 2 × 0.99 + 2.14: what the customer paid
+    assert [(line.sku, line.unit_price) for line in sale.lines.all()] == [("MILK", D("0.99")), ("BREAD", D("2.14"))]
+    assert issues(sale) == [("price_changed", "MILK", D("1.19"), D("0.99"), None, None)]
+    issue = OfflineSyncIssue.objects.get()
+    assert (issue.store, issue.register, issue.product) == (register.store, register, product)
+    assert issue.description == "MILK (Milk) was charged 0.99 EUR offline; the catalogue price is 1.19 EUR."
+
+
+def test_offline_sale_below_zero_in_a_store_without_negative_stock_is_booked_and_reported(
+    cashier, strict_store, standard_rate, stock
+):
+    register = RegisterFactory(store=strict_store, code="S1")
+    tea = stock(
+        ProductFactory(sku="TEA", name="Tea", price=D("1.00"), tax_rate=standard_rate), 1, target_store=strict_store
+    )
+    jam = stock(ProductFactory(sku="JAM", price=D("1.00"), tax_rate=standard_rate), 5, target_store=strict_store)
+
+    sale = sell_offline(
+        register,
+        cashier,
+        [LineRequest(tea, D("2")), LineRequest(jam, D("1")), LineRequest(tea, D("1"))],
+        [PaymentRequest("cash", D("10"))],
+        number="S1-OFF-3fa2-000001",
+    ).sale
+
+    assert on_hand(tea, strict_store) == D("-2")
+    assert on_hand(jam, strict_store) == D("4")
+    assert ledger(tea, strict_store) == on_hand(tea, strict_store)
+    assert ledger(jam, strict_store) == on_hand(jam, strict_store)
+    # One issue for the product, however many lines sold it.
+    assert issues(sale) == [("negative_stock", "TEA", None, None, D("3"), D("-2"))]
+    assert OfflineSyncIssue.objects.get().description == (
+        "3 of TEA (Tea) sold offline with 1 on hand at strict, which does not allow negative stock; on hand is now -2."
+    )
+
+
+def test_offline_sale_below_zero_where_negative_stock_is_allowed_reports_nothing(register, cashier, product):
+    sale = sell_offline(register, cashier, [LineRequest(product, D("60"))], [PaymentRequest("cash", D("100"))]).sale
+
+    assert on_hand(product, register.store) == D("-10")
+    assert issues(sale) == []
+
+
+def test_offline_sale_of_a_product_made_inactive_since_is_booked_and_reported(register, cashier, product, bread):
+    bread.active = False
+    bread.save()
+
+    sale = sell_offline(
+        register, cashier, [LineRequest(product, D("1")), LineRequest(bread, D("1"))], [PaymentRequest("cash", D("5"))]
+    ).sale
+
+    assert on_hand(bread, register.store) == 19
+    assert issues(sale) == [("inactive_product", "BREAD", None, None, None, None)]
+
+
+@pytest.mark.parametrize("case", ["inactive", "negative_stock"])
+def test_online_sales_are_still_refused_where_offline_ones_are_reported(
+    cashier, strict_store, standard_rate, stock, case
+):
+    from inventory.services import InsufficientStock
+
+    register = RegisterFactory(store=strict_store, code="S1")
+    tea = stock(
+        ProductFactory(sku="TEA", tax_rate=standard_rate, active=case != "inactive"), 1, target_store=strict_store
+    )
+    lines = [LineRequest(tea, D("1" if case == "inactive" else "2"), unit_price=D("0.50"))]
+
+    with pytest.raises(InvalidLine if case == "inactive" else InsufficientStock):
+        sell(register, cashier, lines, [PaymentRequest("cash", D("5"))])
+
+    assert not Sale.objects.exists()
+    assert not OfflineSyncIssue.objects.exists()
+    assert on_hand(tea, strict_store) == 1
+
+
+def test_online_sale_at_an_overridden_price_reports_nothing(register, cashier, product):
+    sale = sell(
+        register, cashier, [LineRequest(product, D("1"), unit_price=D("0.50"))], [PaymentRequest("cash", D("1"))]
+    )
+
+    assert not sale.sale.offline
+    assert issues(sale.sale) == []
+
+
+def test_offline_numbers_replace_the_printed_number_but_the_server_sequence_stays_gapless(register, cashier, product):
+    args = ([LineRequest(product, D("1"))], [PaymentRequest("cash", D("2"))])
+
+    sales = [
+        sell(register, cashier, *args).sale,
+        sell_offline(register, cashier, *args, number="R1-OFF-3fa2-000001").sale,
+        sell_offline(register, cashier, *args, number="R1-OFF-77b0-000001").sale,  # another browser install
+        sell(register, cashier, *args).sale,
+    ]
+
+    assert [(sale.receipt_number, sale.receipt_sequence, sale.offline) for sale in sales] == [
+        ("R1-000001", 1, False),
+        ("R1-OFF-3fa2-000001", 2, True),
+        ("R1-OFF-77b0-000001", 3, True),
+        ("R1-000004", 4, False),
+    ]
+
+
+def test_an_offline_number_already_used_by_another_sale_is_a_conflict_and_books_nothing(register, cashier, product):
+    first = sell_offline(register, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2"))]).sale
+
+    with pytest.raises(SaleConflict) as excinfo:
+        sell_offline(register, cashier, [LineRequest(product, D("2"))], [PaymentRequest("cash", D("5"))])
+
+    assert excinfo.value.field == "offline_receipt_number"
+    assert list(Sale.objects.values_list("pk", flat=True)) == [first.pk]
+    assert on_hand(product, register.store) == 49
+    # The refused sale took no receipt sequence: the next one follows the first.
+    assert (
+        sell(register, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2"))]).sale.receipt_sequence
+        == 2
+    )
+
+
+def test_offline_replay_returns_the_original_and_reports_nothing_twice(register, cashier, product):
+    sale_id = uuid.uuid4()
+    args = ([LineRequest(product, D("1"), unit_price=D("0.99"))], [PaymentRequest("cash", D("1"))])
+
+    first = sell_offline(register, cashier, *args, sale_id=sale_id)
+    again = sell_offline(register, cashier, *args, sale_id=sale_id)
+
+    assert first.created and not again.created
+    assert again.sale.pk == first.sale.pk
+    assert Sale.objects.count() == 1
+    assert OfflineSyncIssue.objects.count() == 1
+    assert on_hand(product, register.store) == 49
+    # The same id with another offline number is another sale: a conflict on the id.
+    with pytest.raises(SaleConflict) as excinfo:
+        sell_offline(register, cashier, *args, sale_id=sale_id, number="R1-OFF-3fa2-000002")
+    assert excinfo.value.field == "id"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "R1-000001",  # the server's own series
+        "R2-OFF-3fa2-000001",  # another register's
+        "R1-OFF-",
+        "r1-OFF-3fa2-000001",
+        "R1-OFF-3fa2 000001",
+        "R1-OFF-3fa2_000001",
+        "R1-OFF-3fä2-000001",
+        "R1-OFF-" + "1" * 34,  # 41 characters
+    ],
+)
+def test_offline_numbers_outside_the_registers_series_are_refused(register, cashier, product, number):
+    with pytest.raises(SaleError) as excinfo:
+        sell_offline(register, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2"))], number=number)
+
+    assert excinfo.value.field == "offline_receipt_number"
+    assert not Sale.objects.exists()
