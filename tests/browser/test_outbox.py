@@ -84,7 +84,10 @@ def test_drain_sends_in_order_keeps_what_got_no_answer_and_files_refusals_as_pro
         });
         const waiting = (await box.pending()).map((item) => [item.sale.id, item.attempts]);
         // Back online: 3 was in fact booked before its answer was lost (200), 4 is new (201).
-        const second = await box.drain(async (sale) => { sent.push(sale.id); return { status: sale.id.endsWith("3") ? 200 : 201, body: {} }; });
+        const second = await box.drain(async (sale) => {
+            sent.push(sale.id);
+            return { status: sale.id.endsWith("3") ? 200 : 201, body: {} };
+        });
         const problems = await box.problems();
         return {
             first, second, sent, waiting,
