@@ -1,4 +1,4 @@
-"""The offline catalogue (static/js/catalog-store.js) on its own, in Chromium."""
+"""The checkout page's ES modules on their own, in Chromium: the offline catalogue, backoff, formatting."""
 
 import pytest
 
@@ -34,6 +34,8 @@ def run(page, body: str, arg=None):
     return page.evaluate(
         f"""async (arg) => {{
             const {{ openCatalogStore }} = await import("/static/js/catalog-store.js");
+            const {{ reconnectDelay }} = await import("/static/js/live.js");
+            const {{ formatMoney, plainNumber }} = await import("/static/js/checkout-live.js");
             {body}
         }}""",
         arg,
@@ -165,3 +167,42 @@ def test_catalog_store_holds_100k_products_and_finds_one_at_once(page):
     # Generous bounds for a loaded CI runner; on a register PC each is a fraction of these.
     assert result["scanMs"] < 200
     assert result["searchMs"] < 1000 and result["missMs"] < 1000
+
+
+def test_reconnect_backoff_doubles_from_half_a_second_to_30_seconds_with_jitter(page):
+    delays = run(
+        page,
+        """
+        const attempts = [0, 1, 2, 3, 4, 5, 6, 7, 12];
+        return attempts.map((attempt) => [reconnectDelay(attempt, () => 0), reconnectDelay(attempt, () => 1)]);
+        """,
+    )
+
+    assert delays == [
+        [250, 500],
+        [500, 1000],
+        [1000, 2000],
+        [2000, 4000],
+        [4000, 8000],
+        [8000, 16000],
+        [15000, 30000],
+        [15000, 30000],
+        [15000, 30000],
+    ]
+
+
+def test_pushed_numbers_are_written_as_the_server_writes_them(page):
+    written = run(
+        page,
+        """
+        return {
+            money: ["1.29", "1234567.50", "0.05", "-3.10", "100"].map((amount) => formatMoney(amount, "€")),
+            quantities: ["48.000", "48", "0.250", "10.000", "-2.500", "0.000"].map(plainNumber),
+        };
+        """,
+    )
+
+    assert written == {
+        "money": ["€1.29", "€1,234,567.50", "€0.05", "−€3.10", "€100"],
+        "quantities": ["48", "48", "0.25", "10", "-2.5", "0"],
+    }
