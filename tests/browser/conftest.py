@@ -60,10 +60,10 @@ def new_page(browser, base_url: str, errors: list[str], *, expected_console_erro
     return page
 
 
-def log_in_and_open(page, register, username="cashier"):
+def log_in_and_open(page, register):
     page.goto(f"/pos/{register.code}/")
     expect(page).to_have_url(re.compile(rf"/login/\?next=/pos/{register.code}/$"))
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Username").fill("cashier")
     page.get_by_label("Password").fill(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator("#pos[data-ready=true]")).to_be_visible()  # htmx and checkout.js loaded
