@@ -1,5 +1,3 @@
-from datetime import UTC, datetime
-
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.pagination import LimitOffsetPagination
@@ -9,7 +7,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from devices.models import Register
-from inventory.selectors import catalog_cursor, product_list, register_catalog
+from inventory.selectors import catalog_cursor, format_cursor, product_list, register_catalog
 from inventory.serializers import (
     ProductListFilterSerializer,
     ProductOutputSerializer,
@@ -97,8 +95,3 @@ class RegisterCatalogApi(APIView):
                 "cursor": format_cursor(cursor),
             }
         )
-
-
-def format_cursor(cursor: datetime) -> str:
-    """UTC with a ``Z``: no ``+`` to be mangled in a query string."""
-    return cursor.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,6 +1,6 @@
 """Catalogue and stock reads."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -67,6 +67,11 @@ def catalog_cursor() -> datetime:
         if oldest_open_write is not None:
             cursor = min(cursor, oldest_open_write)
     return cursor
+
+
+def format_cursor(cursor: datetime) -> str:
+    """The cursor as clients keep and send it back: UTC with a ``Z``, no ``+`` to be mangled in a query string."""
+    return cursor.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def register_catalog(*, store: Store, since: datetime | None = None, after_id: int = 0) -> QuerySet[Product]:

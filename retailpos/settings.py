@@ -95,7 +95,8 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            # Another file for a server process that a test starts on its test database.
+            "NAME": Path(os.environ.get("RETAILPOS_SQLITE_PATH", VAR_DIR / "db.sqlite3")),
             "OPTIONS": {
                 # Take the write lock at BEGIN so concurrent sales queue instead of failing.
                 "transaction_mode": "IMMEDIATE",

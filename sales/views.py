@@ -12,11 +12,13 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from inventory.selectors import search_products
+from inventory.availability import LOW_STOCK_THRESHOLD
+from inventory.selectors import catalog_cursor, format_cursor, search_products
 from inventory.services import InsufficientStock
 from sales import forms, selectors, services
 from sales.exceptions import SaleError, StaleCart
@@ -56,8 +58,16 @@ def register_list(request):
 @cashier_view
 def checkout(request, register):
     cart = _open_cart(register)
-    template = "sales/checkout_update.html" if request.htmx else "sales/checkout.html"
-    return render(request, template, _sale_context(cart))
+    if request.htmx:
+        return render(request, "sales/checkout_update.html", _sale_context(cart))
+    live = {
+        # Taken before the sale is read: the page asks for the catalogue changes since then.
+        "catalog_cursor": format_cursor(catalog_cursor()),
+        # Websockets exist only where the page came through the ASGI server (not a WSGI server).
+        "live_updates": isinstance(request, ASGIRequest),
+        "low_stock_threshold": LOW_STOCK_THRESHOLD,
+    }
+    return render(request, "sales/checkout.html", _sale_context(cart, **live))
 
 
 @require_POST

@@ -42,9 +42,15 @@ def server_database_url() -> str:
 
 
 def server_environment(**overrides: str) -> dict[str, str]:
+    """The environment for a server process on this test run's database (an SQLite file or PostgreSQL)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(DATABASE_URL=server_database_url(), DATABASE_POOL_MAX_SIZE="4", LOG_LEVEL="WARNING", **overrides)
+    if connection.vendor == "sqlite":
+        env.pop("DATABASE_URL", None)
+        env.update(RETAILPOS_SQLITE_PATH=str(connection.settings_dict["NAME"]))
+    else:
+        env.update(DATABASE_URL=server_database_url(), DATABASE_POOL_MAX_SIZE="4")
+    env.update(LOG_LEVEL="WARNING", **overrides)
     return env
 
 

@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 
+from inventory.availability import Availability, availability
 from retailpos.money import quantize_money
 
 register = template.Library()
@@ -17,9 +19,15 @@ def money(amount, currency="EUR"):
     if amount is None or amount == "":
         return ""
     amount = quantize_money(Decimal(amount), currency)
-    symbol = CURRENCY_SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
+    symbol = currency_symbol(currency)
     sign = "−" if amount < 0 else ""
     return f"{sign}{symbol}{abs(amount):,}"
+
+
+@register.filter
+def currency_symbol(currency):
+    """``EUR`` → ``€``; a currency without a symbol of its own is written as its code and a space."""
+    return CURRENCY_SYMBOLS.get(currency.upper(), f"{currency.upper()} ")
 
 
 @register.filter
@@ -37,3 +45,26 @@ def number(value):
         return ""
     value = Decimal(value).normalize()
     return f"{value:f}"
+
+
+@register.simple_tag
+def stock(product_id, on_hand, needed=None):
+    """On hand with an out-of-stock / low-stock badge, marked with the product for live updates.
+
+    ``needed``: the quantity in the cart; less on hand shows the line as short. The checkout page
+    redraws this markup from pushed stock levels (``static/js/checkout-live.js``): keep both alike.
+    """
+    level = availability(on_hand)
+    classes = f"stock stock--{level}"
+    if needed is not None and on_hand < needed:
+        classes += " stock--short"
+    badge = "" if level == Availability.IN_STOCK else level.label
+    return format_html(
+        '<span class="{}" data-stock-of="{}" data-needed="{}">On hand <span class="stock__qty">{}</span>'
+        ' <span class="stock__badge">{}</span></span>',
+        classes,
+        product_id,
+        number(needed),
+        number(on_hand),
+        badge,
+    )

@@ -179,13 +179,16 @@ function beforeSwap(event) {
   }
 }
 
+// Fetch the whole sale as the server has it now, in turn with the scans.
+function refreshSale() {
+  inOrder(() => htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" }));
+}
+
 // A row-only answer assumes this page shows the cart's other rows: if it does not (the cart
-// changed in another window), fetch the whole sale, in turn with the scans.
+// changed in another window), fetch the whole sale.
 function checkCartLines() {
   const expected = $("#cart-actions .cart__line-total")?.textContent;
-  if (expected !== undefined && document.querySelectorAll(".cart-line").length !== Number(expected)) {
-    inOrder(() => htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" }));
-  }
+  if (expected !== undefined && document.querySelectorAll(".cart-line").length !== Number(expected)) refreshSale();
 }
 
 // After the server answered: back to scanning, unless the cashier is in the search.
@@ -270,6 +273,8 @@ function init() {
   document.body.addEventListener("htmx:afterOnLoad", (event) => {
     if (event.detail.successful) showConnection(true);
   });
+  // The price, tax or name of a product in the sale changed (checkout-live.js): the server reprices.
+  document.addEventListener("pos:sale-outdated", refreshSale);
 
   syncMethod();
   focusScan();

@@ -6,52 +6,26 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from inventory.models import StockLevel
 from sales.models import CartPayment, Sale
-from tests.conftest import PASSWORD
+from tests.browser.conftest import log_in_and_open, new_page, scan
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
 @pytest.fixture
-def page(live_server, monkeypatch):
-    """A 1280×800 page (the all-in-one register); fails the test on any script error.
+def page(live_server, chromium):
+    """A 1280×800 page (the all-in-one register) served by the live server; fails the test on any script error.
 
-    Request it after the fixtures that write data: once Playwright's loop runs in this thread,
-    stock broadcasts (``async_to_sync``) from the test's own writes are refused.
+    Request it after the fixtures that write data (see ``chromium``).
     """
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Browser tests need {CHROMIUM}: `make test` installs it (apt-get install chromium)")
-    # Sync Playwright runs an event loop in this thread; the test's own ORM calls are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     errors = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-        page.on("console", lambda message: message.type == "error" and errors.append(f"console: {message.text}"))
-        yield page
-        # While Playwright's loop runs, Django keeps this thread's connections in context
-        # storage that is unreachable once it stops: close what the test opened, now.
-        connections.close_all()
-        browser.close()
+    yield new_page(chromium, live_server.url, errors)
     assert not errors, errors
 
 
@@ -60,22 +34,6 @@ def shelf(product, reduced_rate, stock):
     """Milk (1.19, 19 %) with 50 on hand and bread (2.14, 7 %) with 20."""
     bread = stock(ProductFactory(sku="BREAD", name="Roggenbrot 750 g", price=D("2.14"), tax_rate=reduced_rate), 20)
     return product, bread
-
-
-def log_in_and_open(page, register):
-    page.goto(f"/pos/{register.code}/")
-    expect(page).to_have_url(re.compile(rf"/login/\?next=/pos/{register.code}/$"))
-    page.get_by_label("Username").fill("cashier")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.locator("#pos[data-ready=true]")).to_be_visible()  # htmx and checkout.js loaded
-    expect(page.locator("#scan")).to_be_focused()
-
-
-def scan(page, code):
-    """Type like a barcode scanner: digits then Enter, without waiting for the server."""
-    page.keyboard.type(code, delay=5)
-    page.keyboard.press("Enter")
 
 
 def on_hand(product, store):

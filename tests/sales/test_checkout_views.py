@@ -3,6 +3,7 @@ import uuid
 from decimal import Decimal as D
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.urls import reverse
 
 from inventory.models import StockLevel
@@ -346,11 +347,48 @@ def test_full_page_without_htmx_and_fragments_with_htmx(pos, register):
     assert "<html" in html
     assert 'id="scan"' in html
     assert "htmx" in html  # the script is served with the page
-    assert f'data-ws-url="/ws/registers/{register.code}/"' in html
 
     fragment = pos.get("checkout").content.decode()
     assert "<html" not in fragment
     assert 'id="cart"' in fragment
+
+
+def test_the_page_opens_its_websocket_only_when_an_asgi_server_serves_it(pos, register, cashier, async_client):
+    assert "data-ws-url" not in pos.client.get(pos.url("checkout")).content.decode()  # WSGI: no websockets
+
+    async def get_page():
+        await async_client.aforce_login(cashier)
+        return await async_client.get(pos.url("checkout"))
+
+    html = async_to_sync(get_page)().content.decode()
+    assert f'data-ws-url="/ws/registers/{register.code}/"' in html
+
+
+def test_the_page_carries_what_its_live_updates_need(pos, register):
+    html = pos.client.get(pos.url("checkout")).content.decode()
+    pos_element = re.search(r'<div class="pos" id="pos"[^>]*>', html)[0]
+    assert f'data-catalog-url="/api/v1/registers/{register.code}/catalog/"' in pos_element
+    assert re.search(r'data-catalog-cursor="\d{4}-\d\d-\d\dT[\d:.]+Z"', pos_element)
+    assert 'data-currency-symbol="€"' in pos_element
+    assert 'data-low-stock="5"' in pos_element
+
+
+def test_cart_lines_and_search_results_badge_low_and_out_of_stock(pos, product, bread, stock):
+    stock(bread, -17)  # 3 left
+    stock(product, -50)  # none left
+    pos.scan(bread.barcode)
+    pos.scan(product.barcode)
+    response = pos.get("checkout")
+    page = text(response)
+    assert "BREAD · On hand 3 Low stock" in page
+    assert "MILK · On hand 0 Out of stock" in page
+    html = response.content.decode()
+    assert f'data-product="{product.pk}" data-price="1.19" data-tax-rate="19"' in html
+    assert f'<span class="stock stock--out stock--short" data-stock-of="{product.pk}" data-needed="1">' in html
+
+    results = pos.get("search", {"q": "bro"}).content.decode()
+    assert f'<span class="stock stock--low" data-stock-of="{bread.pk}" data-needed="">' in results
+    assert "On hand 3 Low stock" in text(pos.get("search", {"q": "bro"}))
 
 
 def test_without_javascript_a_scan_redirects_back_to_the_page(pos, product):
