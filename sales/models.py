@@ -210,13 +210,16 @@ class OfflineSyncIssue(ImmutableModel):
         PRICE_CHANGED = "price_changed", "Price changed"
         NEGATIVE_STOCK = "negative_stock", "Stock below zero"
         INACTIVE_PRODUCT = "inactive_product", "Inactive product"
+        PAYMENT_MISMATCH = "payment_mismatch", "Paid differs from total"
+        REGISTER_DEACTIVATED = "register_deactivated", "Register deactivated"
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="offline_issues")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    sku = models.CharField("SKU", max_length=64)
+    # Empty for what concerns the whole sale (its payment, its register), not one product.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    sku = models.CharField("SKU", max_length=64, blank=True)
     catalogue_price = money_field(null=True, blank=True, help_text="Price changed: the price when the sale synced.")
     charged_price = money_field(null=True, blank=True, help_text="Price changed: the unit price the register charged.")
     quantity = quantity_field(null=True, blank=True, help_text="Stock below zero: quantity this sale took.")

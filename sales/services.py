@@ -103,13 +103,14 @@ def complete_sale(
     )
     store = register.store
     try:
-        if not register.active:
+        if not register.active and not offline:
             raise SaleError(f"Register {register.code} is deactivated and cannot book new sales.", field="register")
         if offline:
             validate_offline_receipt_number(offline_receipt_number, register=register)
         _validate_lines(lines, allow_inactive=offline)
         totals = price_lines(lines, store=store)
-        settlement = _settle(totals.total, payments, currency=store.currency)
+        # Offline, the register totalled with the tax rates it knew; what was paid stands.
+        settlement = _settle(totals.total, payments, currency=store.currency, must_match=not offline)
     except SaleError:
         if replay := _replayed_sale(sale_id, fingerprint):
             return replay
@@ -150,7 +151,7 @@ def complete_sale(
                 allow_negative=True if offline else None,
             )
             if offline:
-                _record_offline_sync_issues(sale, lines, balances)
+                _record_offline_sync_issues(sale, lines, balances, settlement)
             if cart is not None:
                 _reset_cart(cart)
     except IntegrityError:
@@ -277,7 +278,11 @@ def validate_reference(reference: str, *, field: str = "reference") -> None:
         )
 
 
-def _settle(total: Decimal, payments: Sequence[PaymentRequest], *, currency: str) -> pricing.Settlement:
+def _settle(
+    total: Decimal, payments: Sequence[PaymentRequest], *, currency: str, must_match: bool = True
+) -> pricing.Settlement:
+    """Check the tenders and settle them against the total; ``must_match=False`` lets a total that was not
+    covered exactly stand (an offline sale, reported instead)."""
     for index, payment in enumerate(payments):
         if payment.method not in PaymentMethod.values:
             raise PaymentInvalid(f"Unknown payment method {payment.method!r}.", field=f"payments[{index}].method")
@@ -288,6 +293,8 @@ def _settle(total: Decimal, payments: Sequence[PaymentRequest], *, currency: str
     def money(amount):
         return f"{quantize_money(amount, currency)} {currency}"
 
+    if not must_match:
+        return settlement
     if settlement.non_cash_excess:
         raise PaymentInvalid(
             f"Card and mobile payments exceed the total by {money(settlement.non_cash_excess)}; "
@@ -338,7 +345,9 @@ def _write_sale_details(sale, lines, totals: pricing.Totals, payments) -> None:
     )
 
 
-def _record_offline_sync_issues(sale: Sale, lines: Sequence[LineRequest], balances: dict[int, Decimal]) -> None:
+def _record_offline_sync_issues(
+    sale: Sale, lines: Sequence[LineRequest], balances: dict[int, Decimal], settlement: pricing.Settlement
+) -> None:
     """Write down what the online path would have refused or priced otherwise; the sale stands.
 
     ``balances`` are the stock balances after the sale, as ``record_movements`` returned them.
@@ -346,16 +355,35 @@ def _record_offline_sync_issues(sale: Sale, lines: Sequence[LineRequest], balanc
     store = sale.store
     issues: dict[tuple, OfflineSyncIssue] = {}  # one per difference, however many lines share it
 
-    def note(kind, product, **figures):
+    def note(kind, product=None, **figures):
         issues.setdefault(
-            (kind, product.pk, figures.get("charged_price")),
+            (kind, product and product.pk, figures.get("charged_price")),
             OfflineSyncIssue(
-                sale=sale, store=store, register=sale.register, kind=kind, product=product, sku=product.sku, **figures
+                sale=sale,
+                store=store,
+                register=sale.register,
+                kind=kind,
+                product=product,
+                sku=product.sku if product else "",
+                **figures,
             ),
         )
 
     def money(amount):
         return f"{quantize_money(amount, store.currency)} {store.currency}"
+
+    if not sale.register.active:
+        note(
+            OfflineSyncIssue.Kind.REGISTER_DEACTIVATED,
+            description=f"Register {sale.register.code} was deactivated before this sale, rung up offline, synced.",
+        )
+    if settlement.remaining or settlement.non_cash_excess:
+        note(
+            OfflineSyncIssue.Kind.PAYMENT_MISMATCH,
+            description=f"Paid {money(settlement.paid)} offline; the total with today's prices and tax rates is "
+            f"{money(sale.total)}"
+            + (f": {money(settlement.remaining)} short." if settlement.remaining else ", exceeded by card or mobile."),
+        )
 
     sold: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:

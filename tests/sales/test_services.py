@@ -360,6 +360,38 @@ def test_online_sales_are_still_refused_where_offline_ones_are_reported(
     assert on_hand(tea, strict_store) == 1
 
 
+def test_offline_sale_of_a_register_deactivated_since_is_booked_and_reported(register, cashier, product):
+    register.active = False
+    register.save()
+
+    sale = sell_offline(register, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2"))]).sale
+
+    assert sale.offline and sale.total == D("1.19")
+    assert issues(sale) == [("register_deactivated", "", None, None, None, None)]
+    with pytest.raises(SaleError, match="deactivated"):  # online, it still books nothing new
+        sell(register, cashier, [LineRequest(product, D("1"))], [PaymentRequest("cash", D("2"))])
+
+
+def test_offline_sale_paid_at_a_tax_rate_changed_since_is_booked_as_paid_and_reported(cashier, standard_rate, stock):
+    store = StoreFactory(code="us", currency="USD", prices_include_tax=False)
+    register = RegisterFactory(store=store, code="US1")
+    widget = stock(ProductFactory(sku="WIDGET", price=D("10.00"), tax_rate=standard_rate), 5, target_store=store)
+    # The register charged 10.00 + 19 % = 11.90; the rate went up to 20 % before the sale synced.
+    standard_rate.rate = D("20.00")
+    standard_rate.save()
+    widget.refresh_from_db()
+
+    sale = sell_offline(
+        register, cashier, [LineRequest(widget, D("1"))], [PaymentRequest("card", D("11.90"))], number="US1-OFF-1-1"
+    ).sale
+
+    assert (sale.total, sale.paid_total, sale.change) == (D("12.00"), D("11.90"), D("0"))
+    assert issues(sale) == [("payment_mismatch", "", None, None, None, None)]
+    assert "0.10 USD short" in OfflineSyncIssue.objects.get(sale=sale).description
+    with pytest.raises(Underpaid):  # online, the same tender is refused
+        sell(register, cashier, [LineRequest(widget, D("1"))], [PaymentRequest("card", D("11.90"))])
+
+
 def test_online_sale_at_an_overridden_price_reports_nothing(register, cashier, product):
     sale = sell(
         register, cashier, [LineRequest(product, D("1"), unit_price=D("0.50"))], [PaymentRequest("cash", D("1"))]
