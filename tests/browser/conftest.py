@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -13,6 +14,7 @@ from tests.conftest import PASSWORD
 expect.set_options(timeout=10_000)
 
 CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"  # for a look at the pages, not compared
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -2,20 +2,16 @@
 
 import re
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from inventory.models import StockLevel
 from sales.models import CartPayment, Sale
-from tests.browser.conftest import log_in_and_open, new_page, scan
+from tests.browser.conftest import SCREENSHOTS, log_in_and_open, new_page, scan
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
 @pytest.fixture

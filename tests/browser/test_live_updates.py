@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements, update_product
-from tests.browser.conftest import log_in_and_open, new_page, scan
+from tests.browser.conftest import SCREENSHOTS, log_in_and_open, new_page, scan
 from tests.conftest import PASSWORD
 from tests.factories import ProductFactory, RegisterFactory
 from tests.servers import asgi_server, free_port, server_environment
@@ -116,6 +116,8 @@ def test_a_sale_on_one_register_updates_the_on_hand_shown_on_another_of_the_stor
     expect(stock_of(watching, yoghurt)).to_have_text("On hand 5 Low stock")
     expect(stock_of(watching, yoghurt)).to_have_class(re.compile(r"\bstock--low\b"))
     assert watching.evaluate("window.notReloaded === true")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    watching.screenshot(path=SCREENSHOTS / "live-stock.png")
 
 
 def test_a_price_changed_in_the_back_office_shows_on_a_page_with_the_product_in_the_sale(
@@ -143,6 +145,8 @@ def test_a_price_changed_in_the_back_office_shows_on_a_page_with_the_product_in_
     expect(checkout.locator(".cart-line .num").first).to_have_text("€1.29")
     expect(checkout.locator("#total-amount")).to_have_text("€1.29")
     assert checkout.evaluate("window.notReloaded === true")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    checkout.screenshot(path=SCREENSHOTS / "live-price-notice.png")
     expect(checkout.locator("#scan")).to_be_focused()
     checkout.keyboard.press("F4")
     checkout.keyboard.press("Enter")
