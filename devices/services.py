@@ -102,7 +102,9 @@ def _push_job(job: PrintJob) -> None:
 
 
 def mark_jobs_sent(*, job_ids: list[int]) -> None:
-    PrintJob.objects.filter(pk__in=job_ids, state=PrintJob.State.QUEUED).update(state=PrintJob.State.SENT)
+    PrintJob.objects.filter(pk__in=job_ids, state=PrintJob.State.QUEUED).update(
+        state=PrintJob.State.SENT, updated_at=timezone.now()
+    )
 
 
 def mark_job_printed(*, device: Device, job_id: int) -> None:
