@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from devices.models import Device, PairingCode
+from devices.models import Device, PairingCode, PrintJob
 from devices.selectors import device_for_token, token_hash
 from devices.services import PAIRING_ATTEMPTS_ALLOWED, create_pairing_code, revoke_device
 
@@ -125,3 +125,20 @@ def test_the_manager_makes_a_pairing_code_in_the_register_admin(client, manager,
     code = message.split(": ")[1].split(" ")[0]
     assert len(code) == 8
     assert pair(code).status_code == 201
+
+
+def test_the_device_list_shows_online_printer_state_and_jobs_not_printed(client, manager, register):
+    _, token = pair_device_for(register)
+    Device.objects.update(last_seen=timezone.now(), printer_state={"status": "error", "error": "paper out"})
+    PrintJob.objects.create(register=register, kind="test_page")
+    client.force_login(manager)
+
+    page = client.get("/admin/devices/device/").content.decode()
+
+    assert "till-pc" in page and "paper out" in page and 'alt="True"' in page
+    assert token not in page
+
+
+def pair_device_for(register):
+    response = pair(create_pairing_code(register=register))
+    return response.json()["device"], response.json()["token"]
