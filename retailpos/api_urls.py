@@ -2,11 +2,13 @@
 
 from django.urls import path
 
+from devices import api as devices_api
 from inventory import api as inventory_api
 from retailpos.health import HealthApi
 from sales import api as sales_api
 
 urlpatterns = [
+    path("devices/pair/", devices_api.PairDeviceApi.as_view(), name="api-device-pair"),
     path("health/", HealthApi.as_view(), name="api-health"),
     path("products/", inventory_api.ProductListApi.as_view(), name="api-product-list"),
     path("registers/<slug:code>/catalog/", inventory_api.RegisterCatalogApi.as_view(), name="api-register-catalog"),

@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
 from inventory.admin import ReadOnlyAdminMixin
 from sales.models import Cart, CartLine, CartPayment, OfflineSyncIssue, Payment, Sale, SaleLine, SaleTax
+from sales.services import reprint_receipt
 
 
 class SaleLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -97,6 +98,17 @@ class SaleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
     inlines = [SaleLineInline, SaleTaxInline, PaymentInline, OfflineSyncIssueInline]
     show_full_result_count = False
+
+    actions = ["reprint_receipts"]
+
+    def has_reprint_permission(self, request):
+        return request.user.has_perm("devices.add_printjob")
+
+    @admin.action(description="Reprint receipt (marked as a copy) on the register's printer", permissions=["reprint"])
+    def reprint_receipts(self, request, queryset):
+        for sale in queryset.select_related("store", "register", "cashier"):
+            reprint_receipt(sale=sale)
+        self.message_user(request, f"Queued {len(queryset)} receipt copy(ies).", messages.SUCCESS)
 
     def get_inlines(self, request, obj):
         # Only offline sales can have sync issues; spare online ones the empty table and its query.

@@ -23,6 +23,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_stocklevel",
         "inventory.view_stockmovement",
         *[f"devices.{action}_register" for action in ("add", "change", "delete", "view")],
+        *[f"devices.{action}_printer" for action in ("add", "change", "delete", "view")],
+        # Devices are made by pairing; managers revoke them (change) and queue test pages/reprints.
+        "devices.view_device",
+        "devices.change_device",
+        "devices.view_printjob",
+        "devices.add_printjob",
         "sales.view_saleline",
         "sales.view_saletax",
         "sales.view_payment",

@@ -14,7 +14,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from devices.models import Register
+from devices.models import Printer, PrintJob, Register
+from devices.services import queue_print_job
 from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
 from retailpos.money import quantize_money
@@ -42,6 +43,7 @@ from sales.models import (
     SaleLine,
     SaleTax,
 )
+from sales.receipts import receipt_document
 
 ZERO = Decimal("0")
 MAX_QUANTITY = Decimal("99999")
@@ -118,7 +120,7 @@ def complete_sale(
 
     try:
         with transaction.atomic(durable=True):
-            sequence = _next_receipt_sequence(register)
+            sequence, register_prints = _next_receipt_sequence(register)
             if cart is not None:
                 _lock_cart_for_checkout(cart, sale_id)
             sale = Sale.objects.create(
@@ -154,6 +156,13 @@ def complete_sale(
                 _record_offline_sync_issues(sale, lines, balances, settlement)
             if cart is not None:
                 _reset_cart(cart)
+            if register_prints:
+                queue_print_job(
+                    register_id=register.pk,
+                    kind=PrintJob.Kind.RECEIPT,
+                    payload=receipt_document(sale),
+                    sale_id=sale.pk,
+                )
     except IntegrityError:
         # The id is taken: booked before, or by a concurrent request that has just committed.
         if replay := _replayed_sale(sale_id, fingerprint):
@@ -305,16 +314,23 @@ def _settle(
     return settlement
 
 
-def _next_receipt_sequence(register: Register) -> int:
-    """Take the register's next receipt number; the row stays locked until commit."""
-    table = connection.ops.quote_name(Register._meta.db_table)
+def _next_receipt_sequence(register: Register) -> tuple[int, bool]:
+    """Take the register's next receipt number, and whether it has an active receipt printer.
+
+    The row stays locked until commit. Asking about the printer in the same statement keeps a
+    sale at a register without a printer at the queries it always took.
+    """
+    quote = connection.ops.quote_name
+    table, printer_table = quote(Register._meta.db_table), quote(Printer._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET last_receipt_number = last_receipt_number + 1 WHERE id = %s "
-            "RETURNING last_receipt_number",
-            [register.pk],
+            f"RETURNING last_receipt_number, EXISTS (SELECT 1 FROM {printer_table} "
+            "WHERE register_id = %s AND active)",
+            [register.pk, register.pk],
         )
-        return cursor.fetchone()[0]
+        sequence, has_printer = cursor.fetchone()
+        return sequence, bool(has_printer)
 
 
 def _write_sale_details(sale, lines, totals: pricing.Totals, payments) -> None:
@@ -629,3 +645,17 @@ def _reset_cart(cart: Cart) -> None:
     cart.payments.all().delete()
     cart.sale_id = uuid.uuid4()
     cart.save(update_fields=["sale_id", "updated_at"])
+
+
+# --- Receipts on the register's printer ----------------------------------------------------
+
+
+def reprint_receipt(*, sale: Sale) -> PrintJob:
+    """Queue a copy of the sale's receipt (marked as a copy, no drawer kick) on its register's printer."""
+    with transaction.atomic():
+        return queue_print_job(
+            register_id=sale.register_id,
+            kind=PrintJob.Kind.REPRINT,
+            payload=receipt_document(sale, copy=True),
+            sale_id=sale.pk,
+        )

@@ -1,5 +1,6 @@
 """Real ASGI server processes for tests: free ports, bounded start-up, always stopped."""
 
+import json
 import os
 import re
 import signal
@@ -10,8 +11,9 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.conf import settings
@@ -104,3 +106,31 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 
 def csrf_form_token(html: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+
+
+class Browser:
+    """A logged-in session against one server: cookies, CSRF token, JSON posts."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.cookies = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def cookie(self, name: str) -> str:
+        return next(cookie.value for cookie in self.cookies if cookie.name == name)
+
+    def log_in(self, username: str, password: str) -> None:
+        with self.opener.open(f"{self.base_url}/login/", timeout=5) as response:
+            token = csrf_form_token(response.read().decode())
+        form = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token}).encode()
+        with self.opener.open(f"{self.base_url}/login/", data=form, timeout=5) as response:
+            assert response.status == 200 and "/login/" not in response.url, "login failed"
+
+    def post_json(self, path: str, payload: dict) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            f"{self.base_url}{path}",
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "X-CSRFToken": self.cookie("csrftoken")},
+        )
+        with self.opener.open(request, timeout=10) as response:
+            return response.status, json.load(response)

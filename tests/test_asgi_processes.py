@@ -3,46 +3,15 @@
 import asyncio
 import json
 import time
-import urllib.request
 import uuid
-from http.cookiejar import CookieJar
-from urllib.parse import urlencode
 
 import pytest
 from websockets.asyncio.client import connect
 
 from tests.conftest import PASSWORD
-from tests.servers import asgi_server, csrf_form_token, free_port, requires_postgres_and_redis, server_environment
+from tests.servers import Browser, asgi_server, free_port, requires_postgres_and_redis, server_environment
 
 pytestmark = [requires_postgres_and_redis, pytest.mark.django_db(transaction=True)]
-
-
-class Browser:
-    """A logged-in session against one server: cookies, CSRF token, JSON posts."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.cookies = CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
-
-    def cookie(self, name: str) -> str:
-        return next(cookie.value for cookie in self.cookies if cookie.name == name)
-
-    def log_in(self, username: str, password: str) -> None:
-        with self.opener.open(f"{self.base_url}/login/", timeout=5) as response:
-            token = csrf_form_token(response.read().decode())
-        form = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token}).encode()
-        with self.opener.open(f"{self.base_url}/login/", data=form, timeout=5) as response:
-            assert response.status == 200 and "/login/" not in response.url, "login failed"
-
-    def post_json(self, path: str, payload: dict) -> tuple[int, dict]:
-        request = urllib.request.Request(
-            f"{self.base_url}{path}",
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json", "X-CSRFToken": self.cookie("csrftoken")},
-        )
-        with self.opener.open(request, timeout=10) as response:
-            return response.status, json.load(response)
 
 
 def test_a_sale_on_one_server_process_reaches_a_register_connected_to_another_within_a_second(

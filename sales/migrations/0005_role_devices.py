@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from sales.roles import migrate_role_groups
+
+
+class Migration(migrations.Migration):
+    dependencies = [("sales", "0004_offline_sales"), ("devices", "0002_pairing_devices_printers_jobs")]
+
+    operations = [
+        # Managers may now set up printers, revoke devices, and queue test pages and reprints.
+        migrations.RunPython(migrate_role_groups, migrations.RunPython.noop),
+    ]
