@@ -4,7 +4,10 @@ from sales.roles import migrate_role_groups
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sales", "0004_offline_sales"), ("devices", "0002_pairing_devices_printers_jobs")]
+    dependencies = [
+        ("sales", "0005_offline_issues_of_the_whole_sale"),
+        ("devices", "0002_pairing_devices_printers_jobs"),
+    ]
 
     operations = [
         # Managers may now set up printers, revoke devices, and queue test pages and reprints.
