@@ -81,25 +81,30 @@ def record_movements(
     # before anything is written, so the caller's transaction stays usable.
     in_transaction = transaction.get_connection().in_atomic_block
     with nullcontext() if in_transaction else transaction.atomic():
-        if allow_negative and connection.vendor == "postgresql":
-            balances = _add_deltas_in_product_order(store, deltas)
+        movement = {"reason": reason, "reference": reference, "note": note, "user": user}
+        if connection.vendor == "postgresql":
+            balances = _move_in_one_statement(store, deltas, allow_negative=allow_negative, **movement)
         else:
             balances = _add_deltas_checking_shortages(store, deltas, allow_negative=allow_negative)
-        StockMovement.objects.bulk_create(
-            StockMovement(
-                store=store,
-                product_id=product_id,
-                delta=delta,
-                balance_after=balances[product_id],
-                reason=reason,
-                reference=reference,
-                note=note,
-                created_by=user,
-            )
-            for product_id, delta in deltas.items()
-        )
+            _write_movements(store, deltas, balances, **movement)
         transaction.on_commit(partial(broadcast_stock_levels, store_id=store.pk, balances=balances))
     return balances
+
+
+def _write_movements(store, deltas, balances, *, reason, reference, note, user) -> None:
+    StockMovement.objects.bulk_create(
+        StockMovement(
+            store=store,
+            product_id=product_id,
+            delta=delta,
+            balance_after=balances[product_id],
+            reason=reason,
+            reference=reference,
+            note=note,
+            created_by=user,
+        )
+        for product_id, delta in deltas.items()
+    )
 
 
 def _add_deltas_checking_shortages(store, deltas, *, allow_negative) -> dict[int, Decimal]:
@@ -125,39 +130,80 @@ def _add_deltas_checking_shortages(store, deltas, *, allow_negative) -> dict[int
     return {product_id: levels[product_id].on_hand + delta for product_id, delta in deltas.items()}
 
 
-# PostgreSQL: lock in product order and add the deltas in one statement (the checkout's hot
-# path: one round trip instead of two, and no per-product CASE to build).
-_ADD_DELTAS_SQL = """
-WITH locked AS (
-    SELECT id FROM {table}
-    WHERE store_id = %s AND product_id = ANY(%s::bigint[])
-    ORDER BY product_id
+# PostgreSQL, the checkout's hot path: lock the store's rows of these products in product order,
+# and unless a row is missing or (where negative stock is not allowed) a balance would go below
+# zero, add the deltas and write the ledger rows, all in one statement. It answers each locked
+# row's balance before and after (after is NULL when nothing was written).
+_MOVE_SQL = """
+WITH change AS (
+    SELECT * FROM unnest(%(product_ids)s::bigint[], %(deltas)s::numeric[]) AS change(product_id, delta)
+), locked AS (
+    SELECT level.id, level.product_id, level.on_hand FROM {level} AS level
+    WHERE level.store_id = %(store)s AND level.product_id = ANY(%(product_ids)s::bigint[])
+    ORDER BY level.product_id
     FOR UPDATE
+), refused AS (
+    SELECT FROM change LEFT JOIN locked USING (product_id)
+    WHERE locked.id IS NULL
+       OR (NOT %(allow_negative)s::boolean AND change.delta < 0 AND locked.on_hand + change.delta < 0)
+), updated AS (
+    UPDATE {level} AS level SET on_hand = level.on_hand + change.delta, updated_at = %(now)s
+    FROM locked JOIN change USING (product_id)
+    WHERE level.id = locked.id AND NOT EXISTS (SELECT FROM refused)
+    RETURNING level.product_id, level.on_hand, change.delta
+), moved AS (
+    INSERT INTO {movement} ({movement_columns})
+    SELECT %(store)s, product_id, delta, on_hand, %(reason)s, %(reference)s, %(note)s, %(user)s::{user_type}, %(now)s
+    FROM updated
 )
-UPDATE {table} AS level
-SET on_hand = level.on_hand + change.delta, updated_at = %s
-FROM locked, unnest(%s::bigint[], %s::numeric[]) AS change(product_id, delta)
-WHERE level.id = locked.id AND level.product_id = change.product_id
-RETURNING level.product_id, level.on_hand
+SELECT locked.product_id, locked.on_hand, updated.on_hand FROM locked LEFT JOIN updated USING (product_id)
 """
+_MOVEMENT_COLUMNS = (
+    "store", "product", "delta", "balance_after", "reason", "reference", "note", "created_by", "created_at",
+)  # fmt: skip
 
 
-def _add_deltas_in_product_order(store, deltas: dict[int, Decimal]) -> dict[int, Decimal]:
-    sql = _ADD_DELTAS_SQL.format(table=connection.ops.quote_name(StockLevel._meta.db_table))
+def _move_in_one_statement(store, deltas, *, allow_negative, reason, reference, note, user) -> dict[int, Decimal]:
+    quote = connection.ops.quote_name
+    sql = _MOVE_SQL.format(
+        level=quote(StockLevel._meta.db_table),
+        movement=quote(StockMovement._meta.db_table),
+        movement_columns=", ".join(quote(StockMovement._meta.get_field(name).column) for name in _MOVEMENT_COLUMNS),
+        # A NULL user needs its type spelled out in a SELECT list.
+        user_type=StockMovement._meta.get_field("created_by").cast_db_type(connection),
+    )
     product_ids = sorted(deltas)
-
-    def add(ids):
+    params = {
+        "product_ids": product_ids,
+        "deltas": [deltas[product_id] for product_id in product_ids],
+        "store": store.pk,
+        "allow_negative": allow_negative,
+        "now": timezone.now(),
+        "reason": reason,
+        "reference": reference,
+        "note": note,
+        "user": user.pk if user is not None else None,
+    }
+    for _ in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(sql, [store.pk, ids, timezone.now(), ids, [deltas[pid] for pid in ids]])
-            return dict(cursor.fetchall())
-
-    balances = add(product_ids)
-    if missing := [pid for pid in product_ids if pid not in balances]:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if len(rows) == len(product_ids) and rows[0][2] is not None:
+            return {product_id: after for product_id, _, after in rows}
+        if len(rows) == len(product_ids):
+            before = {product_id: on_hand for product_id, on_hand, _ in rows}
+            raise InsufficientStock(
+                [
+                    Shortage(product_id, before[product_id], -delta)
+                    for product_id, delta in deltas.items()
+                    if delta < 0 and before[product_id] + delta < 0
+                ]
+            )
+        # A product without a stock row in this store yet: create it (at zero) and go again.
         StockLevel.objects.bulk_create(
-            [StockLevel(store=store, product_id=pid) for pid in missing], ignore_conflicts=True
+            [StockLevel(store=store, product_id=product_id) for product_id in product_ids], ignore_conflicts=True
         )
-        balances.update(add(missing))
-    return balances
+    raise RuntimeError("stock rows missing after creating them")
 
 
 def _lock_levels(store: Store, product_ids: list[int]) -> dict[int, StockLevel]:

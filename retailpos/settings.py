@@ -127,13 +127,14 @@ if redis_url := os.environ.get("REDIS_URL"):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": REDIS_PREFIX,
+            "OPTIONS": {"pool_class": "retailpos.redis_pool.ProcessConnectionPool"},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-AUTHENTICATION_BACKENDS = ["retailpos.auth_backends.ModelBackendWithSingleCheck"]
+AUTHENTICATION_BACKENDS = ["retailpos.auth_backends.ModelBackendLoadingPermissions"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -457,10 +457,10 @@ def test_login_page_logs_a_cashier_in(client, cashier, register):
 
 
 def scan_queries(*, new_line: bool) -> int:
-    """A scan: session, user, permission, register with its cart, product, the line, the cart's lines, its tenders."""
+    """A scan: session, user with permissions, register with its cart, product, the line, the cart's lines, tenders."""
     if on_postgres():
-        return session_queries() + 6  # product found, line added to (or inserted) and cart touched in one statement
-    return session_queries() + (13 if new_line else 12)  # get_or_create (savepoints), update, touch, in a transaction
+        return session_queries() + 5  # product found, line added to (or inserted) and cart touched in one statement
+    return session_queries() + (12 if new_line else 11)  # get_or_create (savepoints), update, touch, in a transaction
 
 
 def test_scan_takes_the_same_few_queries_however_long_the_cart(pos, standard_rate, stock, django_assert_num_queries):
