@@ -1,7 +1,18 @@
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 
 from inventory.models import Store
+from retailpos.db import select_with_related
+
+
+class RegisterQuerySet(models.QuerySet):
+    def get_with_store(self, code: str) -> "Register":
+        """The register with this code, its store loaded (every sale asks this); raises DoesNotExist."""
+        if connection.vendor == "postgresql" and not self.query.has_filters():
+            if found := select_with_related(self.model, "store", "t.code = %s", [code]):
+                return found[0]
+            raise self.model.DoesNotExist(f"No register with code {code!r}.")
+        return self.select_related("store").get(code=code)
 
 
 class Register(models.Model):
@@ -13,6 +24,8 @@ class Register(models.Model):
     active = models.BooleanField(default=True)
     # Receipt numbers are per register: incremented under the register's row lock.
     last_receipt_number = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = RegisterQuerySet.as_manager()
 
     class Meta:
         ordering = ["store__code", "code"]

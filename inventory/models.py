@@ -2,11 +2,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
 from inventory.barcodes import validate_gtin
+from retailpos.db import select_with_related
 
 ZERO = Decimal("0")
 
@@ -72,6 +73,15 @@ class ProductQuerySet(models.QuerySet):
     def by_code(self, code: str):
         """Match a scanned barcode or a typed SKU."""
         return self.filter(Q(barcode=code) | Q(sku__iexact=code))
+
+    def in_bulk_by_sku(self, skus) -> dict[str, "Product"]:
+        """The products with these SKUs, by SKU, each with its tax rate loaded (every sale asks this)."""
+        skus = list(skus)
+        if connection.vendor == "postgresql" and not self.query.has_filters():
+            products = select_with_related(self.model, "tax_rate", "t.sku = ANY(%s)", [skus])
+        else:
+            products = self.filter(sku__in=skus).select_related("tax_rate").order_by()
+        return {product.sku: product for product in products}
 
 
 class Product(models.Model):

@@ -124,10 +124,10 @@ if redis_url := os.environ.get("REDIS_URL"):
     # logout anywhere ends the session everywhere.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, with one connection pool and client per process.
+            "BACKEND": "retailpos.redis_cache.ProcessRedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": REDIS_PREFIX,
-            "OPTIONS": {"pool_class": "retailpos.redis_pool.ProcessConnectionPool"},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

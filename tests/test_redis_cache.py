@@ -1,4 +1,4 @@
-"""The cache's Redis connections: one pool per process, however many request contexts use it."""
+"""The cache's Redis connections: one pool and client per process, however many request contexts use it."""
 
 import os
 import threading
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the cac
 
 
 def test_request_contexts_share_one_pool_and_reuse_its_connections():
-    pools = []
+    pools, clients = [], []
 
     def request():
         # Each thread (under ASGI: each request context) gets a cache object of its own.
@@ -18,6 +18,7 @@ def test_request_contexts_share_one_pool_and_reuse_its_connections():
         cache.set("pool-test", "x")
         assert cache.get("pool-test") == "x"
         pools.append(cache._cache._get_connection_pool(write=True))
+        clients.append(cache._cache.get_client(write=True))
 
     for _ in range(5):
         thread = threading.Thread(target=request)
@@ -25,5 +26,6 @@ def test_request_contexts_share_one_pool_and_reuse_its_connections():
         thread.join()
 
     assert len({id(pool) for pool in pools}) == 1
+    assert len({id(client) for client in clients}) == 1
     # Five sequential "requests" need one connection, not five.
     assert len(pools[0]._available_connections) + len(pools[0]._in_use_connections) == 1
