@@ -112,7 +112,10 @@ class SaleCreateApi(APIView):
             return Response(shortage_errors(error, lines, data["register"].store), status.HTTP_409_CONFLICT)
 
         sale = result.sale
-        receipt = SaleReceipt.from_booking(sale, lines, payments) if result.created else SaleReceipt.from_database(sale)
+        if result.created:
+            receipt = SaleReceipt.from_booking(sale, lines, payments, result.totals)
+        else:
+            receipt = SaleReceipt.from_database(sale)
         return Response(
             SaleOutputSerializer(receipt, context={"currency": sale.currency}).data,
             status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

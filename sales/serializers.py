@@ -15,7 +15,7 @@ from devices.models import Register
 from inventory.models import Product
 from retailpos.api import ExactDecimalField, MoneyField, NumberField, field_errors
 from retailpos.money import currency_exponent, quantize_money
-from sales import services
+from sales import pricing, services
 from sales.models import PaymentMethod, Sale, SaleTax
 from sales.services import LineRequest, PaymentRequest
 
@@ -183,9 +183,17 @@ class SaleReceipt:
     payments: Sequence
 
     @classmethod
-    def from_booking(cls, sale: Sale, lines: Sequence[LineRequest], payments: Sequence[PaymentRequest]):
-        """Describe a sale just booked from the requests it was booked from, without reading it back."""
-        priced = services.price_lines(lines, store=sale.store)
+    def from_booking(
+        cls,
+        sale: Sale,
+        lines: Sequence[LineRequest],
+        payments: Sequence[PaymentRequest],
+        priced: pricing.Totals | None = None,
+    ):
+        """Describe a sale just booked from the requests (and the totals) it was booked from, without reading
+        it back."""
+        if priced is None:
+            priced = services.price_lines(lines, store=sale.store)
         return cls(
             sale=sale,
             lines=[

@@ -70,6 +70,7 @@ class PaymentRequest:
 class CompletedSale:
     sale: Sale
     created: bool  # False when this was a replay of a sale already booked
+    totals: pricing.Totals | None = None  # how a sale booked now was priced (None for a replay)
 
 
 def complete_sale(
@@ -176,7 +177,7 @@ def complete_sale(
                 field="offline_receipt_number",
             ) from None
         raise
-    return CompletedSale(sale=sale, created=True)
+    return CompletedSale(sale=sale, created=True, totals=totals)
 
 
 def price_lines(lines: Sequence[LineRequest], *, store) -> pricing.Totals:
