@@ -54,7 +54,8 @@ function byProduct(selector, attribute) {
 function showProducts(products) {
   // One pass over the page per batch, however many products it has (a delta can have thousands).
   const stock = byProduct("[data-stock-of]", "data-stock-of");
-  const cartLines = byProduct(".cart-line[data-product]", "data-product");
+  // Lines of a sale rung up in the browser (data-offline) are charged at the price they were scanned at.
+  const cartLines = byProduct(".cart-line[data-product]:not([data-offline])", "data-product");
   const results = byProduct(".search-result[data-product]", "data-product");
   let saleOutdated = false;
   for (const product of products) {
