@@ -323,6 +323,7 @@ class OfflineRegister {
     view.renderTotals(this.cart, page);
     view.renderTender(this.cart, page);
     view.showMessage(message, kind);
+    this.#showConnection();
     sessionStorage.setItem(this.#key("local-sale"), JSON.stringify(this.cart));
     document.dispatchEvent(new CustomEvent("pos:rendered"));
   }
@@ -434,7 +435,7 @@ class OfflineRegister {
     }
     try {
       this.catalog = await openCatalogStore(`retailpos-catalog-store-${store.id}`);
-      await this.#checkCatalogue();
+      if (await this.catalog.getCursor()) this.#markReady("catalog");
     } catch (error) {
       console.warn("Offline register: no offline catalogue", error);
     }
@@ -471,15 +472,18 @@ class OfflineRegister {
         console.warn("Offline register: outbox status unreadable", error);
       }
     }
+    this.#showConnection();
     view.renderStatus({
-      reachable: this.reachable,
-      local: this.local,
       queue: this.#queue,
       problems,
       warnHours: this.#page.warnHours,
       persisted: this.outbox?.persisted,
       lastError: this.#queue.lastError,
     });
+  }
+
+  #showConnection() {
+    view.renderConnection({ reachable: this.reachable, finishing: this.local && this.cart?.dirty });
   }
 
   #outboxChanged() {

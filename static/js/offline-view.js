@@ -544,10 +544,14 @@ export function formatAge(milliseconds) {
   return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
 }
 
-export function renderStatus({ reachable, local, queue, problems, warnHours, persisted, lastError }) {
+/** Online or not; `finishing`: a sale changed in the browser is still open (it is finished there). */
+export function renderConnection({ reachable, finishing }) {
   const connection = document.getElementById("connection");
   connection.dataset.state = reachable ? "online" : "offline";
-  connection.textContent = reachable ? (local ? "Online · finishing this sale here" : "Online") : "Offline — selling from this register";
+  connection.textContent = reachable ? (finishing ? "Online · finishing this sale here" : "Online") : "Offline — selling from this register";
+}
+
+export function renderStatus({ queue, problems, warnHours, persisted, lastError }) {
   const described = describeQueue(queue, { warnHours });
   const status = document.getElementById("outbox-status");
   status.hidden = false;
