@@ -7,6 +7,7 @@ proxy reads the whole answer (the server has committed by then) and closes the b
 without sending a byte of it.
 """
 
+import contextlib
 import re
 import socket
 import threading
@@ -110,8 +111,6 @@ class DroppingProxy:
             pass
         finally:
             if target is not None:
-                try:
+                with contextlib.suppress(OSError):
                     target.shutdown(socket.SHUT_WR)
-                except OSError:
-                    pass
         return kept

@@ -5,16 +5,19 @@ exactly once, stock and ledger agreeing, nothing left in the register's outbox.
 """
 
 import re
+import uuid
 from decimal import Decimal as D
 
 import pytest
 from django.db.models import Sum
 from playwright.sync_api import expect
 
-from inventory.models import StockLevel, StockMovement
+from inventory.models import Product, StockLevel, StockMovement
+from inventory.services import update_product
 from sales.models import OfflineSyncIssue, Sale
 from tests.browser.conftest import log_in_and_open, new_page, scan
 from tests.factories import ProductFactory
+from tests.proxy import DroppingProxy
 from tests.servers import AsgiServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -161,7 +164,9 @@ def test_sales_rung_up_while_the_network_is_cut_arrive_once_each_when_it_is_back
     page.once("dialog", lambda dialog: (dialogs.append((dialog.type, dialog.message)), dialog.dismiss()))
     page.get_by_role("button", name="Log out").click()
     expect(page.locator("#pos")).to_be_visible()
-    assert dialogs and dialogs[0][0] == "confirm" and "3 sales rung up offline are not on the server yet" in dialogs[0][1]
+    assert (
+        dialogs and dialogs[0][0] == "confirm" and "3 sales rung up offline are not on the server yet" in dialogs[0][1]
+    )
     page.once("dialog", lambda dialog: (dialogs.append((dialog.type, dialog.message)), dialog.dismiss()))
     page.close(run_before_unload=True)
     page.wait_for_timeout(500)
@@ -190,3 +195,127 @@ def test_sales_rung_up_while_the_network_is_cut_arrive_once_each_when_it_is_back
     assert re.fullmatch(r"R1-\d{6}", online), online
     assert Sale.objects.get(receipt_number=online).offline is False
     assert Sale.objects.count() == 4
+
+
+def test_with_the_server_killed_the_page_reloads_from_the_service_worker_and_its_sales_arrive_on_restart(
+    register, cashier, shelf, server, chromium, errors
+):
+    milk, bread = shelf
+    page = open_register(chromium, server.url, register, errors)
+    scan(page, milk.barcode)  # a sale open on the server when it dies: the reload takes it over
+    expect(page.locator(".cart-line")).to_have_count(1)
+    server_sale_id = page.locator("#cart").get_attribute("data-sale-id")
+
+    server.kill()
+    page.reload()
+    expect(page.locator("#pos")).to_have_attribute("data-page-source", "cache")  # the service worker's copy
+    expect(page.locator("#pos[data-ready=true]")).to_be_visible()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
+    expect(page.locator(".cart-line")).to_have_count(1)
+    expect(page.locator("#cart")).to_have_attribute("data-sale-id", server_sale_id)
+
+    scan(page, bread.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€3.33")
+    pay(page, "F4", "5")
+    expect(page.locator("#change-due")).to_have_text("€1.67")
+    first = receipt_number(page)
+    scan(page, bread.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€2.14")
+    pay(page, "F8")
+    second = receipt_number(page)
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "2")
+    assert OFFLINE_NUMBER.match(first) and OFFLINE_NUMBER.match(second)
+
+    server.start()
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0", timeout=BACK_ONLINE_MS)
+    assert sorted(Sale.objects.values_list("receipt_number", flat=True)) == sorted([first, second])
+    # The sale taken over keeps the id of the server's cart: that cart can never be booked as well.
+    assert Sale.objects.get(receipt_number=first).pk == uuid.UUID(server_sale_id)
+    assert (on_hand(milk, register.store), on_hand(bread, register.store)) == (49, 18)
+    assert outbox(page, register) == {"queued": [], "problems": []}
+    # ... and was cancelled on the server: the page shows the next sale, empty.
+    page.keyboard.press("Escape")
+    expect(page.locator("#cart")).not_to_have_attribute("data-sale-id", server_sale_id)
+    expect(page.locator(".cart-line")).to_have_count(0)
+
+
+def test_an_answer_lost_after_the_server_booked_the_sale_is_retried_and_books_nothing_more(
+    register, cashier, shelf, server, chromium, errors
+):
+    milk, _ = shelf
+    proxy = DroppingProxy(server.port)
+    try:
+        page = open_register(chromium, proxy.url, register, errors)
+        page.context.set_offline(True)
+        scan(page, milk.barcode)
+        pay(page, "F4")
+        number = receipt_number(page)
+        proxy.drop_answers("POST", "/api/v1/sales/")
+
+        page.context.set_offline(False)
+        expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0", timeout=BACK_ONLINE_MS)
+
+        posts = proxy.requests("POST", "/api/v1/sales/")
+        assert [post.answer_dropped for post in posts] == [True, False]  # the first answer never arrived
+        assert b" 201 " in posts[0].answer.split(b"\r\n", 1)[0]  # ... though the server had booked it
+        assert Sale.objects.get().receipt_number == number
+        assert on_hand(milk, register.store) == 49
+        assert outbox(page, register) == {"queued": [], "problems": []}
+    finally:
+        proxy.close()
+
+
+def test_two_tabs_of_a_register_with_a_queued_outbox_send_each_sale_once(
+    register, cashier, shelf, server, chromium, errors
+):
+    milk, bread = shelf
+    first_tab = open_register(chromium, server.url, register, errors)
+    second_tab = open_register(first_tab.context, server.url, register, errors)
+    posted = []
+    first_tab.context.on(
+        "request",
+        lambda request: request.method == "POST" and request.url.endswith("/api/v1/sales/") and posted.append(request),
+    )
+    first_tab.context.set_offline(True)
+    for product in (milk, bread, milk):
+        scan(first_tab, product.barcode)
+        expect(first_tab.locator(".cart-line")).to_have_count(1)
+        expect(first_tab.locator("#total-amount")).to_have_text(f"€{product.price}")
+        pay(first_tab, "F4")
+        receipt_number(first_tab)
+    # The tabs share the register's outbox: the other one shows the queue too.
+    expect(second_tab.locator("#outbox-status")).to_have_attribute("data-count", "3")
+
+    first_tab.context.set_offline(False)  # both tabs see the network back at once and want to send
+    for tab in (first_tab, second_tab):
+        expect(tab.locator("#outbox-status")).to_have_attribute("data-count", "0", timeout=BACK_ONLINE_MS)
+    first_tab.wait_for_timeout(4000)  # a tab that found the outbox busy looks again after 3 s
+
+    assert Sale.objects.count() == 3
+    assert len(posted) == 3, [request.post_data_json["id"] for request in posted]  # each sent by one tab only
+    assert (on_hand(milk, register.store), on_hand(bread, register.store)) == (48, 19)
+
+
+def test_a_sale_charged_at_a_price_changed_meanwhile_is_booked_as_charged_and_reported(
+    register, cashier, manager, shelf, server, chromium, errors, client
+):
+    milk, _ = shelf
+    page = open_register(chromium, server.url, register, errors)
+    page.context.set_offline(True)
+    scan(page, milk.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€1.19")
+    pay(page, "F4", "2")
+    number = receipt_number(page)
+
+    update_product(product=Product.objects.get(pk=milk.pk), changes={"price": D("1.29")})  # the back office
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0", timeout=BACK_ONLINE_MS)
+
+    sale = Sale.objects.get(receipt_number=number)
+    assert (sale.total, sale.change) == (D("1.19"), D("0.81"))
+    assert sale.lines.get().unit_price == D("1.19")
+    issue = OfflineSyncIssue.objects.get(sale=sale)
+    assert (issue.kind, issue.charged_price, issue.catalogue_price) == ("price_changed", D("1.19"), D("1.29"))
+    client.force_login(manager)
+    report = client.get("/admin/sales/offlinesyncissue/").content.decode()
+    assert number in report and "Price changed" in report
