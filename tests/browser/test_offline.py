@@ -248,6 +248,7 @@ def test_an_answer_lost_after_the_server_booked_the_sale_is_retried_and_books_no
         page = open_register(chromium, proxy.url, register, errors)
         page.context.set_offline(True)
         scan(page, milk.barcode)
+        expect(page.locator("#total-amount")).to_have_text("€1.19")
         pay(page, "F4")
         number = receipt_number(page)
         proxy.drop_answers("POST", "/api/v1/sales/")
