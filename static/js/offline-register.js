@@ -88,6 +88,7 @@ class OfflineRegister {
     document.addEventListener("input", (event) => this.#onSearchInput(event));
     document.addEventListener("click", (event) => this.#onClick(event));
     document.addEventListener("pos:receipt-closed", () => this.#returnToServerWhenIdle());
+    document.addEventListener("pos:sale-outdated", () => this.#saleOutdated());
     window.addEventListener("online", () => this.ping());
     window.addEventListener("offline", () => this.ping());
     window.addEventListener("beforeunload", (event) => this.#beforeUnload(event));
@@ -141,7 +142,6 @@ class OfflineRegister {
     this.local = true;
     const shown = readServerSale();
     this.cart = shown ? this.#takeOver(shown) : new LocalCart({}, this.#page.store);
-    document.getElementById("search-results")?.replaceChildren();
     this.render({
       message: "No connection to the server: this register now sells by itself. Sales are kept here and sent when it is back.",
       kind: "notice",
@@ -157,6 +157,19 @@ class OfflineRegister {
     await this.#cancelServerSalesTakenOver();
     this.#drainSoon({ now: true });
     this.#returnToServerWhenIdle();
+  }
+
+  // A price, tax or name of a line changed (checkout-live.js redrew the line's data): a sale not
+  // changed here is still the server's, so it takes the change as the server would; and a page that
+  // hears from the server may have it back.
+  #saleOutdated() {
+    if (!this.local) return;
+    if (!this.cart.dirty) {
+      const shown = readServerSale();
+      this.cart = new LocalCart({ ...shown, seededFrom: this.cart.seededFrom, id: this.cart.id }, this.#page.store);
+      this.render({});
+    }
+    this.ping();
   }
 
   #returnToServerWhenIdle() {
@@ -380,7 +393,7 @@ class OfflineRegister {
 
   #onClick(event) {
     const target = event.target;
-    const result = target.closest(".search-result[data-offline-add]");
+    const result = target.closest(".search-result[data-product]"); // drawn here or by the server
     if (result && this.local) {
       const search = document.getElementById("search");
       search.value = "";

@@ -13,7 +13,9 @@ export function h(tag, attributes = {}, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (name === "class") element.className = value;
     else if (name === "text") element.textContent = value;
-    else if (name === "dataset") Object.assign(element.dataset, value);
+    else if (name === "dataset") {
+      for (const [key, item] of Object.entries(value)) if (item !== null && item !== undefined) element.dataset[key] = item;
+    }
     else element.setAttribute(name, value === true ? "" : String(value));
   }
   element.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
@@ -75,7 +77,7 @@ export function renderCart(cart, page, { changedProduct = null } = {}) {
       h(
         "tbody",
         { id: "cart-lines" },
-        cart.lines.map((line, index) => cartLine(line, totals.lines[index], page, line.product.id === changedProduct)),
+        cart.lines.map((line, index) => cartLine(cart, line, totals.lines[index], page, line.product.id === changedProduct)),
       ),
     );
   } else {
@@ -89,7 +91,7 @@ export function renderCart(cart, page, { changedProduct = null } = {}) {
   element.replaceChildren(h("div", { class: "cart__lines" }, lines), cartActions(cart));
 }
 
-function cartLine(line, priced, page, changed) {
+function cartLine(cart, line, priced, page, changed) {
   const { product } = line;
   const step = (delta) => decimal.format(decimal.add(decimal.parse(priced.quantity), decimal.parse(delta)));
   const up = plainNumber(step("1"));
@@ -106,9 +108,10 @@ function cartLine(line, priced, page, changed) {
     {
       class: `cart-line${changed ? " is-changed" : ""}`,
       id: `cart-line-p${product.id}`,
-      // data-offline: checkout-live.js leaves these lines' prices alone; they are charged as shown.
+      // data-offline: a sale changed here is charged as shown, so checkout-live.js leaves its prices
+      // alone; until then the sale is the server's, and a price pushed meanwhile applies to it.
       dataset: {
-        offline: "",
+        offline: cart.dirty ? "" : null,
         product: product.id,
         sku: product.sku,
         price: quantizeMoney(line.unit_price, page.currency),
