@@ -454,7 +454,10 @@ class OfflineRegister {
     }
     this.#keepShell();
     await this.updateStatus();
-    if (this.reachable) this.#drainSoon({ now: true });
+    if (this.reachable) {
+      this.#drainSoon({ now: true });
+      await this.#cancelServerSalesTakenOver(); // e.g. left over from a tab closed before the server was back
+    }
   }
 
   async #catalogue() {
@@ -552,6 +555,10 @@ class OfflineRegister {
         });
         if (!response.ok) return; // e.g. logged out: try again next time
         forgetTakenOver(register, saleId);
+        // This page still shows that cart (a tab that stayed with the server): show the next sale.
+        if (!this.local && document.getElementById("cart")?.dataset.saleId === saleId) {
+          window.htmx.ajax("GET", this.#page.checkoutUrl, { source: this.#root, swap: "none" }).catch(() => {});
+        }
       } catch {
         return;
       }
