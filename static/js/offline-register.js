@@ -87,6 +87,9 @@ class OfflineRegister {
     document.addEventListener("change", (event) => this.#onChange(event), true);
     document.addEventListener("input", (event) => this.#onSearchInput(event));
     document.addEventListener("click", (event) => this.#onClick(event));
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") document.getElementById("sync-problems").hidden = true;
+    });
     document.addEventListener("pos:receipt-closed", () => this.#returnToServerWhenIdle());
     document.addEventListener("pos:sale-outdated", () => this.#saleOutdated());
     window.addEventListener("online", () => this.ping());

@@ -4,9 +4,11 @@ answer lost on the way back. What is checked is what an auditor would: sales on 
 exactly once, stock and ledger agreeing, nothing left in the register's outbox.
 """
 
+import json
 import re
 import uuid
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from django.db.models import Sum
@@ -15,7 +17,8 @@ from playwright.sync_api import expect
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.services import update_product
 from sales.models import OfflineSyncIssue, Sale
-from tests.browser.conftest import log_in_and_open, new_page, scan
+from sales.services import LineRequest, PaymentRequest, complete_sale
+from tests.browser.conftest import SCREENSHOTS, log_in_and_open, new_page, scan
 from tests.factories import ProductFactory
 from tests.proxy import DroppingProxy
 from tests.servers import AsgiServer
@@ -55,10 +58,10 @@ def errors():
     assert not errors, errors
 
 
-def open_register(browser_or_context, url, register, errors):
+def open_register(browser_or_context, url, register, errors, *, expected_console_errors=NO_SERVER):
     """The register's checkout page, logged in, with the catalogue and the page kept for offline use."""
     if hasattr(browser_or_context, "new_context"):
-        page = new_page(browser_or_context, url, errors, expected_console_errors=NO_SERVER)
+        page = new_page(browser_or_context, url, errors, expected_console_errors=expected_console_errors)
         log_in_and_open(page, register)
     else:  # another tab of a context that is logged in already
         page = browser_or_context.new_page()
@@ -156,6 +159,8 @@ def test_sales_rung_up_while_the_network_is_cut_arrive_once_each_when_it_is_back
 
     status = page.locator("#outbox-status")
     expect(status).to_have_attribute("data-count", "3")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "offline-receipt.png")
     expect(status).to_contain_text(re.compile(r"3 sales queued · oldest (<1|1) min"))
     assert not Sale.objects.exists()
 
@@ -320,3 +325,49 @@ def test_a_sale_charged_at_a_price_changed_meanwhile_is_booked_as_charged_and_re
     client.force_login(manager)
     report = client.get("/admin/sales/offlinesyncissue/").content.decode()
     assert number in report and "Price changed" in report
+
+
+def test_a_sale_the_server_refuses_is_kept_as_a_visible_sync_problem_that_can_be_exported(
+    register, cashier, shelf, server, chromium, errors
+):
+    milk, _ = shelf
+    refused = r"the server responded with a status of 409 \(Conflict\)"
+    page = open_register(chromium, server.url, register, errors, expected_console_errors=f"{NO_SERVER}|{refused}")
+    page.context.set_offline(True)
+    scan(page, milk.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€1.19")
+    pay(page, "F4")
+    number = receipt_number(page)
+    sale_id = outbox(page, register)["queued"][0]
+    # Meanwhile another sale was booked under the same id (say, a register restored from a backup).
+    complete_sale(
+        register=register,
+        cashier=cashier,
+        sale_id=uuid.UUID(sale_id),
+        lines=[LineRequest(product=milk, quantity=D("2"))],
+        payments=[PaymentRequest(method="cash", amount=D("5"))],
+    )
+
+    page.context.set_offline(False)
+    button = page.locator("#sync-problems-button")
+    expect(button).to_have_text("Sync problems (1)", timeout=BACK_ONLINE_MS)
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0")
+    assert outbox(page, register) == {"queued": [], "problems": [sale_id]}  # kept, never dropped
+    assert Sale.objects.get().total == D("2.38")  # nothing booked over it
+
+    button.click()
+    problem = page.locator("#sync-problems .sync-problem")
+    expect(problem).to_contain_text(number)
+    expect(problem).to_contain_text("HTTP 409")
+    expect(problem).to_contain_text("was already booked with different content")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "offline-sync-problems.png")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export JSON").click()
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["register"] == "R1"
+    assert [(p["sale"]["offline_receipt_number"], p["status"]) for p in exported["problems"]] == [(number, 409)]
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert rows[0].startswith("offline_receipt_number,sale_id,") and rows[1].startswith(f"{number},{sale_id},R1,")
