@@ -192,7 +192,9 @@ function beforeSwap(event) {
 
 // Fetch the whole sale as the server has it now, in turn with the scans (not while it is rung up here).
 function refreshSale() {
-  inOrder(() => (offlineRegister.local ? undefined : htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" })));
+  inOrder(() =>
+    offlineRegister.local ? undefined : htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" }),
+  );
 }
 
 // An answer is about to replace the tender or the cart: a focused field in them would be replaced too,

@@ -34,7 +34,9 @@ export function newSaleId() {
  * Like the server's LocalDecimalField: a decimal comma is a point.
  */
 export function readDecimal(text, { places }) {
-  const value = String(text ?? "").trim().replace(",", ".");
+  const value = String(text ?? "")
+    .trim()
+    .replace(",", ".");
   const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(value);
   if (!match || (!match[2] && !match[3])) return null;
   const [, sign, whole, rawFraction = ""] = match;
@@ -181,7 +183,9 @@ export class LocalCart {
     if (!this.lines.length) throw new SaleRefused("Nothing to pay yet: scan an item first.");
     if (method !== "cash") {
       const due = parse(this.totals.total);
-      const nonCash = this.payments.filter((p) => p.method !== "cash").reduce((sum, p) => add(sum, parse(p.amount)), ZERO);
+      const nonCash = this.payments
+        .filter((p) => p.method !== "cash")
+        .reduce((sum, p) => add(sum, parse(p.amount)), ZERO);
       if (compare(add(nonCash, parse(amount)), due) > 0) {
         throw new SaleRefused(
           `${PAYMENT_LABELS[method]} can pay at most the ${quantizeMoney(format(subtract(due, nonCash)), this.currency)} ` +
@@ -262,7 +266,8 @@ export class LocalCart {
 }
 
 function checkQuantity(quantity) {
-  if (compare(parse(quantity), ZERO) <= 0) throw new SaleRefused(`Quantity must be greater than zero, got ${quantity}.`);
+  if (compare(parse(quantity), ZERO) <= 0)
+    throw new SaleRefused(`Quantity must be greater than zero, got ${quantity}.`);
   if (compare(parse(quantity), parse(MAX_QUANTITY)) > 0) {
     throw new SaleRefused(`Quantity must be at most ${MAX_QUANTITY}, got ${quantity}.`);
   }
@@ -308,10 +313,20 @@ export function saleReceipt({ cart, stored, store, register, cashier }) {
     }),
     subtotal: money(totals.subtotal),
     discount_total: money(totals.discount_total),
-    taxes: totals.taxes.map((tax) => ({ code: tax.code, rate: plainNumber(tax.rate), net: money(tax.net), tax: money(tax.tax) })),
+    taxes: totals.taxes.map((tax) => ({
+      code: tax.code,
+      rate: plainNumber(tax.rate),
+      net: money(tax.net),
+      tax: money(tax.tax),
+    })),
     tax_total: money(totals.tax_total),
     total: money(totals.total),
-    payments: cart.payments.map((p) => ({ method: p.method, label: PAYMENT_LABELS[p.method], amount: money(p.amount), reference: p.reference })),
+    payments: cart.payments.map((p) => ({
+      method: p.method,
+      label: PAYMENT_LABELS[p.method],
+      amount: money(p.amount),
+      reference: p.reference,
+    })),
     paid_total: money(settlement.paid),
     change: money(settlement.change),
     qr: stored.id,

@@ -146,13 +146,17 @@ class OfflineRegister {
     const shown = readServerSale();
     this.cart = shown ? this.#takeOver(shown) : new LocalCart({}, this.#page.store);
     this.render({
-      message: "No connection to the server: this register now sells by itself. Sales are kept here and sent when it is back.",
+      message:
+        "No connection to the server: this register now sells by itself. Sales are kept here and sent when it is back.",
       kind: "notice",
     });
   }
 
   #takeOver(sale) {
-    return new LocalCart({ id: sale.id, seededFrom: sale.id, lines: sale.lines, payments: sale.payments }, this.#page.store);
+    return new LocalCart(
+      { id: sale.id, seededFrom: sale.id, lines: sale.lines, payments: sale.payments },
+      this.#page.store,
+    );
   }
 
   async #backOnline() {
@@ -221,7 +225,10 @@ class OfflineRegister {
       this.reachable = false;
       const shown = readJSON(sessionStorage, this.#key("server-sale"));
       this.cart = shown ? this.#takeOver(shown) : new LocalCart({}, this.#page.store);
-      this.render({ message: "The server is not answering: this register sells by itself until it is back.", kind: "notice" });
+      this.render({
+        message: "The server is not answering: this register sells by itself until it is back.",
+        kind: "notice",
+      });
     } else {
       this.#rememberServerSale();
     }
@@ -270,8 +277,12 @@ class OfflineRegister {
     else if (action === "tender") {
       const { method, amount, reference } = form.elements;
       cart.addPayment({ method: method.value, amount: amount.value, reference: reference.value });
-      // As on the server: the tender that covers the total completes the sale.
-      if (cart.isPaid) return this.#complete();
+      // As on the server: the tender that covers the total completes the sale. Drawn first, so that
+      // a sale that cannot be saved shows as paid, for Ctrl+Enter to try again.
+      if (cart.isPaid) {
+        this.render({});
+        return this.#complete();
+      }
     } else if (action === "complete") {
       return this.#complete();
     } else if (action === "cancel") {
@@ -365,7 +376,12 @@ class OfflineRegister {
       this.#confirmLogout(event);
       return;
     }
-    if (!this.local || !form.closest("#pos") || form.id === "scan-form") return;
+    if (!this.local) {
+      // A form drawn here, submitted while the server's fragments are on their way: never natively.
+      if (form.dataset.offlineForm) event.preventDefault();
+      return;
+    }
+    if (!form.closest("#pos") || form.id === "scan-form") return;
     // Forms drawn by the server (htmx) or here: in local mode all of them are this module's.
     event.preventDefault();
     event.stopImmediatePropagation();
@@ -414,7 +430,8 @@ class OfflineRegister {
     }
     if (target.closest("#sync-problems-button")) this.#showProblems();
     else if (target.closest("[data-close-problems]")) document.getElementById("sync-problems").hidden = true;
-    else if (target.closest("[data-export-problems]")) this.#exportProblems(target.closest("[data-export-problems]").dataset.exportProblems);
+    else if (target.closest("[data-export-problems]"))
+      this.#exportProblems(target.closest("[data-export-problems]").dataset.exportProblems);
   }
 
   #beforeUnload(event) {
@@ -477,7 +494,8 @@ class OfflineRegister {
     this.#ready.add(part);
     if (["outbox", "catalog", "shell"].every((name) => this.#ready.has(name))) {
       this.#root.dataset.offlineReady = "true";
-      document.getElementById("connection").title = "Ready to sell offline: the catalogue and this page are kept on the register.";
+      document.getElementById("connection").title =
+        "Ready to sell offline: the catalogue and this page are kept on the register.";
     }
   }
 
@@ -698,7 +716,11 @@ function closeReceipt() {
 
 async function checkHealth(url) {
   try {
-    const response = await fetchWithTimeout(url, { headers: { Accept: "application/json" }, cache: "no-store" }, HEALTH_TIMEOUT_MS);
+    const response = await fetchWithTimeout(
+      url,
+      { headers: { Accept: "application/json" }, cache: "no-store" },
+      HEALTH_TIMEOUT_MS,
+    );
     return response.ok && (await response.json()).status === "ok";
   } catch {
     return false;

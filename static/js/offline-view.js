@@ -14,9 +14,9 @@ export function h(tag, attributes = {}, ...children) {
     if (name === "class") element.className = value;
     else if (name === "text") element.textContent = value;
     else if (name === "dataset") {
-      for (const [key, item] of Object.entries(value)) if (item !== null && item !== undefined) element.dataset[key] = item;
-    }
-    else element.setAttribute(name, value === true ? "" : String(value));
+      for (const [key, item] of Object.entries(value))
+        if (item !== null && item !== undefined) element.dataset[key] = item;
+    } else element.setAttribute(name, value === true ? "" : String(value));
   }
   element.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
   return element;
@@ -77,7 +77,9 @@ export function renderCart(cart, page, { changedProduct = null } = {}) {
       h(
         "tbody",
         { id: "cart-lines" },
-        cart.lines.map((line, index) => cartLine(cart, line, totals.lines[index], page, line.product.id === changedProduct)),
+        cart.lines.map((line, index) =>
+          cartLine(cart, line, totals.lines[index], page, line.product.id === changedProduct),
+        ),
       ),
     );
   } else {
@@ -125,7 +127,12 @@ function cartLine(cart, line, priced, page, changed) {
       "td",
       { class: "cart-line__item" },
       h("span", { class: "cart-line__name", text: product.name }),
-      h("span", { class: "cart-line__meta" }, `${product.sku} · `, stockBadge(product.id, product.on_hand, page, priced.quantity)),
+      h(
+        "span",
+        { class: "cart-line__meta" },
+        `${product.sku} · `,
+        stockBadge(product.id, product.on_hand, page, priced.quantity),
+      ),
     ),
     h(
       "td",
@@ -172,7 +179,8 @@ function cartLine(cart, line, priced, page, changed) {
       "td",
       { class: "num cart-line__amount" },
       money(priced.amount, page),
-      Number(priced.discount_amount) !== 0 && h("span", { class: "cart-line__saved", text: `−${money(priced.discount_amount, page)}` }),
+      Number(priced.discount_amount) !== 0 &&
+        h("span", { class: "cart-line__saved", text: `−${money(priced.discount_amount, page)}` }),
     ),
     h(
       "td",
@@ -193,11 +201,19 @@ function cartActions(cart) {
     "div",
     { id: "cart-actions", class: "cart__actions" },
     h("span", { class: "cart__line-total", hidden: true, text: String(count) }),
-    h("span", { class: "cart__count", text: `${count} line${count === 1 ? "" : "s"} · ${plainNumber(items)} item${plural(items)}` }),
+    h("span", {
+      class: "cart__count",
+      text: `${count} line${count === 1 ? "" : "s"} · ${plainNumber(items)} item${plural(items)}`,
+    }),
     h(
       "form",
       { id: "cancel-form", dataset: { offlineForm: "cancel" } },
-      h("button", { class: "key key--danger", disabled: !count && !cart.payments.length }, "Cancel sale ", kbd("Ctrl Del")),
+      h(
+        "button",
+        { class: "key key--danger", disabled: !count && !cart.payments.length },
+        "Cancel sale ",
+        kbd("Ctrl Del"),
+      ),
     ),
     h(
       "form",
@@ -218,7 +234,13 @@ export function renderTotals(cart, page) {
   }
   if (!page.pricesIncludeTax) rows.push(row("Subtotal (net)", money(totals.subtotal, page)));
   for (const tax of totals.taxes) {
-    rows.push(row(`${page.pricesIncludeTax ? "incl. " : ""}VAT ${plainNumber(tax.rate)} %`, money(tax.tax, page), "totals__row--tax"));
+    rows.push(
+      row(
+        `${page.pricesIncludeTax ? "incl. " : ""}VAT ${plainNumber(tax.rate)} %`,
+        money(tax.tax, page),
+        "totals__row--tax",
+      ),
+    );
   }
   const element = h(
     "div",
@@ -244,22 +266,39 @@ export function renderTotals(cart, page) {
         cart.payments.map((payment, index) =>
           h(
             "li",
-            { class: "payments__item", dataset: { method: payment.method, amount: payment.amount, reference: payment.reference } },
-            h("span", { class: "payments__method" }, PAYMENT_LABELS[payment.method], payment.reference && " ", payment.reference && h("small", { text: payment.reference })),
+            {
+              class: "payments__item",
+              dataset: { method: payment.method, amount: payment.amount, reference: payment.reference },
+            },
+            h(
+              "span",
+              { class: "payments__method" },
+              PAYMENT_LABELS[payment.method],
+              payment.reference && " ",
+              payment.reference && h("small", { text: payment.reference }),
+            ),
             h("span", { class: "payments__amount", text: money(payment.amount, page) }),
             h(
               "form",
               { dataset: { offlineForm: "remove-payment", index } },
               h(
                 "button",
-                { class: "icon-button icon-button--small", "aria-label": `Remove ${PAYMENT_LABELS[payment.method]} payment of ${money(payment.amount, page)}` },
+                {
+                  class: "icon-button icon-button--small",
+                  "aria-label": `Remove ${PAYMENT_LABELS[payment.method]} payment of ${money(payment.amount, page)}`,
+                },
                 "×",
               ),
             ),
           ),
         ),
       ),
-      h("div", { class: "totals__row totals__row--paid" }, h("span", { text: "Paid" }), h("span", { text: money(settlement.paid, page) })),
+      h(
+        "div",
+        { class: "totals__row totals__row--paid" },
+        h("span", { text: "Paid" }),
+        h("span", { text: money(settlement.paid, page) }),
+      ),
       h(
         "div",
         { class: "totals__row totals__row--due" },
@@ -288,7 +327,12 @@ export function renderTender(cart, page) {
   const due = quantizeMoney(cart.settlement.remaining, page.currency);
   const empty = !cart.lines.length;
   const method = (value, label, key, checked = false) =>
-    h("label", { class: "method" }, h("input", { type: "radio", name: "method", value, checked }), h("span", {}, `${label} `, kbd(key)));
+    h(
+      "label",
+      { class: "method" },
+      h("input", { type: "radio", name: "method", value, checked }),
+      h("span", {}, `${label} `, kbd(key)),
+    );
   const keypad = [..."789456123", "0", "00", "."].map((key) =>
     h("button", { type: "button", class: "keypad__key", dataset: { key }, tabindex: -1, text: key }),
   );
@@ -313,8 +357,19 @@ export function renderTender(cart, page) {
         h(
           "label",
           { class: "tender__field tender__field--amount" },
-          h("span", { class: "tender__label", dataset: { cashLabel: "Amount given", otherLabel: "Amount" }, text: "Amount given" }),
-          h("input", { id: "amount", name: "amount", inputmode: "decimal", value: due, maxlength: 14, dataset: { fresh: "1" } }),
+          h("span", {
+            class: "tender__label",
+            dataset: { cashLabel: "Amount given", otherLabel: "Amount" },
+            text: "Amount given",
+          }),
+          h("input", {
+            id: "amount",
+            name: "amount",
+            inputmode: "decimal",
+            value: due,
+            maxlength: 14,
+            dataset: { fresh: "1" },
+          }),
         ),
         h(
           "label",
@@ -330,15 +385,34 @@ export function renderTender(cart, page) {
           "div",
           { class: "keypad", role: "group", "aria-label": "Keypad" },
           keypad,
-          h("button", { type: "button", class: "keypad__key keypad__key--muted", dataset: { key: "clear" }, tabindex: -1, text: "C" }),
-          h("button", { type: "button", class: "keypad__key keypad__key--muted", dataset: { key: "back" }, tabindex: -1, "aria-label": "Backspace", text: "⌫" }),
+          h("button", {
+            type: "button",
+            class: "keypad__key keypad__key--muted",
+            dataset: { key: "clear" },
+            tabindex: -1,
+            text: "C",
+          }),
+          h("button", {
+            type: "button",
+            class: "keypad__key keypad__key--muted",
+            dataset: { key: "back" },
+            tabindex: -1,
+            "aria-label": "Backspace",
+            text: "⌫",
+          }),
         ),
         h(
           "div",
           { class: "quick-cash", role: "group", "aria-label": "Quick cash" },
           h(
             "button",
-            { type: "button", class: "quick-cash__key quick-cash__key--exact", dataset: { cash: due }, tabindex: -1, disabled: empty },
+            {
+              type: "button",
+              class: "quick-cash__key quick-cash__key--exact",
+              dataset: { cash: due },
+              tabindex: -1,
+              disabled: empty,
+            },
             "Exact",
             h("small", { text: money(due, page) }),
           ),
@@ -396,12 +470,9 @@ export function renderReceipt(receipt, page) {
               { class: "paper__item" },
               line.name,
               h("br"),
-              h(
-                "small",
-                {
-                  text: `${line.quantity} × ${paperMoney(line.unit_price)}${Number(line.discount_amount) !== 0 ? ` · −${line.discount_percent} %` : ""}`,
-                },
-              ),
+              h("small", {
+                text: `${line.quantity} × ${paperMoney(line.unit_price)}${Number(line.discount_amount) !== 0 ? ` · −${line.discount_percent} %` : ""}`,
+              }),
             ),
             h("td", { class: "num", text: paperMoney(line.amount) }),
           ),
@@ -418,14 +489,27 @@ export function renderReceipt(receipt, page) {
         !receipt.prices_include_tax && paperRow("Subtotal", paperMoney(receipt.subtotal)),
         !receipt.prices_include_tax && receipt.taxes.map((tax) => paperRow(`VAT ${tax.rate} %`, paperMoney(tax.tax))),
         paperRow("TOTAL", paperMoney(receipt.total), "paper__total"),
-        receipt.payments.map((payment) => paperRow(payment.label + (payment.reference ? ` ${payment.reference}` : ""), paperMoney(payment.amount))),
+        receipt.payments.map((payment) =>
+          paperRow(payment.label + (payment.reference ? ` ${payment.reference}` : ""), paperMoney(payment.amount)),
+        ),
         paperRow("CHANGE", paperMoney(receipt.change), "paper__change"),
       ),
     ),
     h(
       "table",
       { class: "paper__taxes" },
-      h("thead", {}, h("tr", {}, h("th", { text: "VAT" }), h("th", { class: "num", text: "Net" }), h("th", { class: "num", text: "Tax" }), h("th", { class: "num", text: "Gross" }))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { text: "VAT" }),
+          h("th", { class: "num", text: "Net" }),
+          h("th", { class: "num", text: "Tax" }),
+          h("th", { class: "num", text: "Gross" }),
+        ),
+      ),
       h(
         "tbody",
         {},
@@ -446,14 +530,28 @@ export function renderReceipt(receipt, page) {
   );
   const element = h(
     "div",
-    { id: "receipt", class: "receipt-panel", role: "dialog", "aria-labelledby": "receipt-title", dataset: { offline: "" } },
+    {
+      id: "receipt",
+      class: "receipt-panel",
+      role: "dialog",
+      "aria-labelledby": "receipt-title",
+      dataset: { offline: "" },
+    },
     h(
       "div",
       { class: "receipt-panel__head" },
       h("h2", { id: "receipt-title", text: "Sale complete" }),
-      h("p", { class: "receipt-panel__number" }, "Receipt ", h("strong", { dataset: { receiptNumber: "" }, text: receipt.receipt_number })),
+      h(
+        "p",
+        { class: "receipt-panel__number" },
+        "Receipt ",
+        h("strong", { dataset: { receiptNumber: "" }, text: receipt.receipt_number }),
+      ),
     ),
-    h("p", { class: "receipt-panel__queued", text: "Rung up offline: kept on this register and sent when the server is back." }),
+    h("p", {
+      class: "receipt-panel__queued",
+      text: "Rung up offline: kept on this register and sent when the server is back.",
+    }),
     h(
       "div",
       { class: "receipt-panel__change" },
@@ -478,7 +576,14 @@ function paperRow(label, value, rowClass = null) {
 
 /** "2026-11-21T10:00:00.000Z" → "2026-11-21 11:00" in the store's time zone. */
 export function formatTime(iso, timeZone) {
-  const options = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+  const options = {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  };
   let parts;
   try {
     parts = new Intl.DateTimeFormat("en-CA", { ...options, timeZone }).formatToParts(new Date(iso));
@@ -493,15 +598,29 @@ export function formatTime(iso, timeZone) {
 export function renderSearchResults(query, products, page) {
   const element = h(
     "div",
-    { id: "search-results", class: "search-results", role: "listbox", "aria-label": "Search results", dataset: { offline: "" } },
+    {
+      id: "search-results",
+      class: "search-results",
+      role: "listbox",
+      "aria-label": "Search results",
+      dataset: { offline: "" },
+    },
     query &&
       (products.length
         ? products.map((product) =>
             h(
               "button",
-              { type: "button", class: "search-result", role: "option", dataset: { product: product.id, offlineAdd: "" } },
+              {
+                type: "button",
+                class: "search-result",
+                role: "option",
+                dataset: { product: product.id, offlineAdd: "" },
+              },
               h("span", { class: "search-result__name", text: product.name }),
-              h("span", { class: "search-result__meta", text: product.barcode ? `${product.sku} · ${product.barcode}` : product.sku }),
+              h("span", {
+                class: "search-result__meta",
+                text: product.barcode ? `${product.sku} · ${product.barcode}` : product.sku,
+              }),
               h("span", { class: "search-result__price", text: money(product.price, page) }),
               h("span", { class: "search-result__stock" }, stockBadge(product.id, product.on_hand, page)),
             ),
@@ -551,7 +670,11 @@ export function formatAge(milliseconds) {
 export function renderConnection({ reachable, finishing }) {
   const connection = document.getElementById("connection");
   connection.dataset.state = reachable ? "online" : "offline";
-  connection.textContent = reachable ? (finishing ? "Online · finishing this sale here" : "Online") : "Offline — selling from this register";
+  connection.textContent = reachable
+    ? finishing
+      ? "Online · finishing this sale here"
+      : "Online"
+    : "Offline — selling from this register";
 }
 
 export function renderStatus({ queue, problems, warnHours, persisted, lastError }) {
@@ -602,7 +725,8 @@ export function answerText(answer) {
   const messages = [];
   const walk = (value, path) => {
     if (Array.isArray(value)) value.forEach((item) => walk(item, path));
-    else if (value && typeof value === "object") for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
+    else if (value && typeof value === "object")
+      for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
     else messages.push(path.length ? `${path.join(".")}: ${value}` : String(value));
   };
   walk(answer, []);
@@ -611,7 +735,18 @@ export function answerText(answer) {
 
 /** The sync problems as CSV (one row per refused sale) for a spreadsheet. */
 export function problemsCsv(problems) {
-  const header = ["offline_receipt_number", "sale_id", "register", "created_at", "queued_at", "refused_at", "status", "answer", "lines", "payments"];
+  const header = [
+    "offline_receipt_number",
+    "sale_id",
+    "register",
+    "created_at",
+    "queued_at",
+    "refused_at",
+    "status",
+    "answer",
+    "lines",
+    "payments",
+  ];
   const cell = (value) => {
     const text = String(value ?? "");
     return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -625,8 +760,12 @@ export function problemsCsv(problems) {
     problem.refused_at,
     problem.status,
     answerText(problem.answer),
-    problem.sale.lines.map((line) => `${line.quantity} × ${line.sku} @ ${line.unit_price} −${line.discount_percent}%`).join(" | "),
-    problem.sale.payments.map((payment) => `${payment.method} ${payment.amount}${payment.reference ? ` (${payment.reference})` : ""}`).join(" | "),
+    problem.sale.lines
+      .map((line) => `${line.quantity} × ${line.sku} @ ${line.unit_price} −${line.discount_percent}%`)
+      .join(" | "),
+    problem.sale.payments
+      .map((payment) => `${payment.method} ${payment.amount}${payment.reference ? ` (${payment.reference})` : ""}`)
+      .join(" | "),
   ]);
   return [header, ...rows].map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
 }

@@ -15,10 +15,31 @@ import {
 } from "../../static/js/local-cart.js";
 
 const EUR = { currency: "EUR", pricesIncludeTax: true };
-const MILK = { id: 1, sku: "MILK", barcode: "4000000000017", name: "Milk", price: "1.19", tax_code: "standard", tax_rate: "19", active: true, on_hand: "50" };
-const BREAD = { id: 2, sku: "BREAD", barcode: null, name: "Roggenbrot", price: "2.14", tax_code: "reduced", tax_rate: "7", active: true, on_hand: "20" };
+const MILK = {
+  id: 1,
+  sku: "MILK",
+  barcode: "4000000000017",
+  name: "Milk",
+  price: "1.19",
+  tax_code: "standard",
+  tax_rate: "19",
+  active: true,
+  on_hand: "50",
+};
+const BREAD = {
+  id: 2,
+  sku: "BREAD",
+  barcode: null,
+  name: "Roggenbrot",
+  price: "2.14",
+  tax_code: "reduced",
+  tax_rate: "7",
+  active: true,
+  on_hand: "20",
+};
 
-const refused = (message) => (error) => error instanceof SaleRefused && (message === undefined || error.message === message);
+const refused = (message) => (error) =>
+  error instanceof SaleRefused && (message === undefined || error.message === message);
 
 describe("ringing up", () => {
   test("a scan adds a line at the catalogue price, the same product again adds to it", () => {
@@ -28,7 +49,10 @@ describe("ringing up", () => {
     cart.add(MILK);
     assert.deepEqual(
       cart.lines.map((line) => [line.product.sku, line.quantity, line.unit_price]),
-      [["MILK", "2", "1.19"], ["BREAD", "1", "2.14"]],
+      [
+        ["MILK", "2", "1.19"],
+        ["BREAD", "1", "2.14"],
+      ],
     );
     assert.equal(cart.totals.total, "4.52");
     assert.equal(cart.itemCount, "3");
@@ -76,13 +100,17 @@ describe("ringing up", () => {
       }));
       const cart = new LocalCart({ lines }, { currency: vector.currency, pricesIncludeTax: vector.prices_include_tax });
       const { subtotal, discount_total, taxes, tax_total, total } = cart.totals;
-      assert.deepEqual({ subtotal, discount_total, taxes, tax_total, total }, {
-        subtotal: vector.expect.subtotal,
-        discount_total: vector.expect.discount_total,
-        taxes: vector.expect.taxes,
-        tax_total: vector.expect.tax_total,
-        total: vector.expect.total,
-      }, vector.name);
+      assert.deepEqual(
+        { subtotal, discount_total, taxes, tax_total, total },
+        {
+          subtotal: vector.expect.subtotal,
+          discount_total: vector.expect.discount_total,
+          taxes: vector.expect.taxes,
+          tax_total: vector.expect.tax_total,
+          total: vector.expect.total,
+        },
+        vector.name,
+      );
     }
   });
 });
@@ -119,10 +147,22 @@ describe("tenders", () => {
   });
 
   test("amounts the currency cannot hold, nothing to pay, card numbers as references: refused", () => {
-    assert.throws(() => cartOf(MILK).addPayment({ method: "cash", amount: "1.005" }), refused("1.005 has more decimals than EUR allows."));
-    assert.throws(() => cartOf(MILK).addPayment({ method: "cash", amount: "0" }), refused("Amount must be greater than zero."));
-    assert.throws(() => cartOf().addPayment({ method: "cash", amount: "5" }), refused("Nothing to pay yet: scan an item first."));
-    assert.throws(() => cartOf(MILK).addPayment({ method: "card", amount: "1", reference: "4111 1111 1111 1111" }), refused());
+    assert.throws(
+      () => cartOf(MILK).addPayment({ method: "cash", amount: "1.005" }),
+      refused("1.005 has more decimals than EUR allows."),
+    );
+    assert.throws(
+      () => cartOf(MILK).addPayment({ method: "cash", amount: "0" }),
+      refused("Amount must be greater than zero."),
+    );
+    assert.throws(
+      () => cartOf().addPayment({ method: "cash", amount: "5" }),
+      refused("Nothing to pay yet: scan an item first."),
+    );
+    assert.throws(
+      () => cartOf(MILK).addPayment({ method: "card", amount: "1", reference: "4111 1111 1111 1111" }),
+      refused(),
+    );
     assert.equal(new LocalCart({}, EUR).notCompletable, "A sale needs at least one line.");
   });
 });
@@ -146,7 +186,10 @@ describe("what is sent and printed", () => {
     const cart = new LocalCart({}, EUR);
     cart.add(MILK);
     cart.addPayment({ method: "cash", amount: "5" });
-    const stored = { ...cart.salePayload({ register: "R1", createdAt: "2026-11-21T10:00:00.000Z" }), offline_receipt_number: "R1-OFF-3fa2c91e-000001" };
+    const stored = {
+      ...cart.salePayload({ register: "R1", createdAt: "2026-11-21T10:00:00.000Z" }),
+      offline_receipt_number: "R1-OFF-3fa2c91e-000001",
+    };
     const receipt = saleReceipt({
       cart,
       stored,
@@ -158,10 +201,22 @@ describe("what is sent and printed", () => {
     assert.equal(receipt.receipt_number, "R1-OFF-3fa2c91e-000001");
     assert.equal(receipt.offline, true);
     assert.deepEqual(receipt.lines, [
-      { name: "Milk", sku: "MILK", quantity: "1", unit_price: "1.19", discount_percent: "0", discount_amount: "0.00", amount: "1.19", tax_code: "standard" },
+      {
+        name: "Milk",
+        sku: "MILK",
+        quantity: "1",
+        unit_price: "1.19",
+        discount_percent: "0",
+        discount_amount: "0.00",
+        amount: "1.19",
+        tax_code: "standard",
+      },
     ]);
     assert.deepEqual(receipt.taxes, [{ code: "standard", rate: "19", net: "1.00", tax: "0.19" }]);
-    assert.deepEqual([receipt.total, receipt.paid_total, receipt.change, receipt.open_drawer], ["1.19", "5.00", "3.81", true]);
+    assert.deepEqual(
+      [receipt.total, receipt.paid_total, receipt.change, receipt.open_drawer],
+      ["1.19", "5.00", "3.81", true],
+    );
   });
 
   test("a cart survives sessionStorage (JSON) as it was", () => {
