@@ -272,3 +272,21 @@ def test_a_line_added_in_another_window_shows_after_the_next_scan(register, cash
     expect(page.locator(".cart-line", has_text="Milk").locator(".stepper__input")).to_have_value("2")
     expect(page.locator("#total-amount")).to_have_text("€4.52")
     expect(page.locator("#scan")).to_be_focused()
+
+
+def test_a_sale_redrawn_at_a_price_changed_unseen_says_so(register, cashier, shelf, page):
+    from inventory.models import Product
+
+    milk, _ = shelf
+    log_in_and_open(page, register)
+    scan(page, milk.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€1.19")
+
+    # Changed with no push reaching this page (it had no websocket, or was offline meanwhile).
+    Product.objects.filter(pk=milk.pk).update(price=D("1.29"))
+    page.get_by_role("button", name="One more Milk").click()
+
+    expect(page.locator("#total-amount")).to_have_text("€2.58")
+    expect(page.locator("#live-notices")).to_have_text(
+        re.compile(r"Price of Milk changed from €1\.19 to €1\.29; this sale charges the new price\.")
+    )
