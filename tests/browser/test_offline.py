@@ -207,8 +207,10 @@ def test_with_the_server_killed_the_page_reloads_from_the_service_worker_and_its
 ):
     milk, bread = shelf
     page = open_register(chromium, server.url, register, errors)
-    scan(page, milk.barcode)  # a sale open on the server when it dies: the reload takes it over
+    scan(page, milk.barcode)  # a sale open on the server when it dies, partly paid: the reload takes it over
     expect(page.locator(".cart-line")).to_have_count(1)
+    pay(page, "F8", "1")
+    expect(page.locator("#remaining-due")).to_have_text("€0.19")
     server_sale_id = page.locator("#cart").get_attribute("data-sale-id")
 
     server.kill()
@@ -218,11 +220,13 @@ def test_with_the_server_killed_the_page_reloads_from_the_service_worker_and_its
     expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
     expect(page.locator(".cart-line")).to_have_count(1)
     expect(page.locator("#cart")).to_have_attribute("data-sale-id", server_sale_id)
+    expect(page.locator("#remaining-due")).to_have_text("€0.19")  # the card payment taken before
 
     scan(page, bread.barcode)
     expect(page.locator("#total-amount")).to_have_text("€3.33")
+    expect(page.locator("#remaining-due")).to_have_text("€2.33")
     pay(page, "F4", "5")
-    expect(page.locator("#change-due")).to_have_text("€1.67")
+    expect(page.locator("#change-due")).to_have_text("€2.67")
     first = receipt_number(page)
     scan(page, bread.barcode)
     expect(page.locator("#total-amount")).to_have_text("€2.14")
@@ -235,7 +239,10 @@ def test_with_the_server_killed_the_page_reloads_from_the_service_worker_and_its
     expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0", timeout=BACK_ONLINE_MS)
     assert sorted(Sale.objects.values_list("receipt_number", flat=True)) == sorted([first, second])
     # The sale taken over keeps the id of the server's cart: that cart can never be booked as well.
-    assert Sale.objects.get(receipt_number=first).pk == uuid.UUID(server_sale_id)
+    taken_over = Sale.objects.get(receipt_number=first)
+    assert taken_over.pk == uuid.UUID(server_sale_id)
+    assert [(p.method, p.amount) for p in taken_over.payments.all()] == [("card", D("1.00")), ("cash", D("5.00"))]
+    assert (taken_over.total, taken_over.change) == (D("3.33"), D("2.67"))
     assert (on_hand(milk, register.store), on_hand(bread, register.store)) == (49, 18)
     assert outbox(page, register) == {"queued": [], "problems": []}
     # ... and was cancelled on the server: the page shows the next sale, empty.
