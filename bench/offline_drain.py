@@ -50,9 +50,9 @@ def run_offline_drain(
         f"{catalog['seconds']} s; delta since its cursor {catalog['delta']['products']} products, "
         f"{catalog['delta']['ms']} ms"
     )
-    install_id = secrets.token_hex(2)
+    install_id = secrets.token_hex(4)
     while database.offline_series_in_use(url, f"{register}-OFF-{install_id}-"):
-        install_id = secrets.token_hex(2)
+        install_id = secrets.token_hex(4)
     outbox = OfflineSaleGenerator(
         products=config.products,
         seed=500,

@@ -103,5 +103,5 @@ class OfflineSaleGenerator(SaleGenerator):
         return sale_id, json.dumps(body, separators=(",", ":")).encode()
 
     def receipt_number(self, register: str, sequence: int) -> str:
-        """The browser's series: ``<register>-OFF-<4 hex of its install id>-<6-digit sequence>``."""
+        """The browser's series: ``<register>-OFF-<8 hex of its install id>-<6-digit sequence>``."""
         return f"{register}-OFF-{self.install_id}-{sequence:06d}"

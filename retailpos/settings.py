@@ -7,6 +7,7 @@ ASGI process. Production: set ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``,
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 from retailpos.environment import database_from_url, env_bool, env_list
@@ -205,6 +206,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# The register warns when a sale rung up offline has waited this long for the server (hours).
+OFFLINE_QUEUE_WARN_HOURS = Decimal(os.environ.get("RETAILPOS_OFFLINE_WARN_HOURS", "12"))
 
 LOGGING = {
     "version": 1,

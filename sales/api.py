@@ -58,7 +58,7 @@ class SaleCreateApi(APIView):
                         {
                             "offline_receipt_number": [
                                 "An offline receipt number of register B01 starts with B01-OFF- "
-                                "(e.g. B01-OFF-3fa2-000042); got 'B01-000042'."
+                                "(e.g. B01-OFF-3fa2c91e-000042); got 'B01-000042'."
                             ]
                         },
                     ),
@@ -78,7 +78,7 @@ class SaleCreateApi(APIView):
                         "Offline receipt number reused",
                         {
                             "offline_receipt_number": [
-                                "Receipt number B01-OFF-3fa2-000042 was already used by another sale."
+                                "Receipt number B01-OFF-3fa2c91e-000042 was already used by another sale."
                             ]
                         },
                     ),

@@ -75,7 +75,7 @@ class SaleInputSerializer(serializers.Serializer):
         default=None,
         help_text=(
             "Only for a sale rung up offline: the number the register printed, from its own series "
-            "`<register>-OFF-<install>-<sequence>`, e.g. `B01-OFF-3fa2-000042`. The sale is booked under it as "
+            "`<register>-OFF-<install>-<sequence>`, e.g. `B01-OFF-3fa2c91e-000042`. The sale is booked under it as "
             "charged, even at an outdated price, for an inactive product or below zero stock; the differences go "
             "to the offline sync report."
         ),

@@ -241,7 +241,7 @@ def validate_offline_receipt_number(number: str, *, register: Register) -> None:
     if not number.startswith(prefix) or len(number) == len(prefix):
         raise OfflineReceiptNumberInvalid(
             f"An offline receipt number of register {register.code} starts with {prefix} "
-            f"(e.g. {prefix}3fa2-000042); got {number!r}."
+            f"(e.g. {prefix}3fa2c91e-000042); got {number!r}."
         )
     if len(number) > max_length:
         raise OfflineReceiptNumberInvalid(f"An offline receipt number has at most {max_length} characters.")

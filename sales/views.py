@@ -9,6 +9,7 @@ import uuid
 from functools import cache, wraps
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
@@ -66,6 +67,8 @@ def checkout(request, register):
         # Websockets exist only where the page came through the ASGI server (not a WSGI server).
         "live_updates": isinstance(request, ASGIRequest),
         "low_stock_threshold": LOW_STOCK_THRESHOLD,
+        "offline_warn_hours": settings.OFFLINE_QUEUE_WARN_HOURS,
+        "cashier_name": request.user.get_full_name() or request.user.get_username(),
     }
     return render(request, "sales/checkout.html", _sale_context(cart, **live))
 

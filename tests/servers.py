@@ -10,7 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+import uuid
+from contextlib import ExitStack, contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -97,6 +98,33 @@ def _stop(process) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+class AsgiServer:
+    """uvicorn on one port, stopped and started again as the test needs; same secret key, same sessions."""
+
+    def __init__(self, tmp_path, **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = server_environment(SECRET_KEY="live-" + uuid.uuid4().hex, **env)
+        self.tmp_path = tmp_path
+        self.starts = 0
+        self.process = None
+        self.running = ExitStack()
+
+    def start(self):
+        self.starts += 1
+        log_path = self.tmp_path / f"server-{self.starts}.log"
+        self.process = self.running.enter_context(asgi_server(self.port, self.env, log_path=log_path))
+
+    def stop(self):
+        self.running.close()
+
+    def kill(self):
+        """Kill the server process at once (SIGKILL): no graceful shutdown, open connections cut."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.running.close()
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):

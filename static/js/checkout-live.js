@@ -54,7 +54,8 @@ function byProduct(selector, attribute) {
 function showProducts(products) {
   // One pass over the page per batch, however many products it has (a delta can have thousands).
   const stock = byProduct("[data-stock-of]", "data-stock-of");
-  const cartLines = byProduct(".cart-line[data-product]", "data-product");
+  // Lines of a sale rung up in the browser (data-offline) are charged at the price they were scanned at.
+  const cartLines = byProduct(".cart-line[data-product]:not([data-offline])", "data-product");
   const results = byProduct(".search-result[data-product]", "data-product");
   let saleOutdated = false;
   for (const product of products) {
@@ -118,6 +119,31 @@ function dropStaleNotices() {
   }
 }
 
+// The server redrew the sale at another price than the page showed: the change was not pushed while
+// the page listened (e.g. it was selling offline, or caught up only now). Say so all the same.
+let pricesBeforeSwap = null;
+
+function rememberPricesShown() {
+  pricesBeforeSwap = new Map();
+  for (const line of document.querySelectorAll(".cart-line[data-product]")) {
+    pricesBeforeSwap.set(line.dataset.product, {
+      price: line.dataset.price,
+      name: line.querySelector(".cart-line__name")?.textContent,
+    });
+  }
+}
+
+function noticeRepricedLines() {
+  if (!pricesBeforeSwap) return;
+  for (const line of document.querySelectorAll(".cart-line[data-product]:not([data-offline])")) {
+    const before = pricesBeforeSwap.get(line.dataset.product);
+    if (before && line.dataset.price && before.price !== line.dataset.price) {
+      showPriceNotice(line.dataset.product, before.name, before.price, line.dataset.price);
+      before.price = line.dataset.price;
+    }
+  }
+}
+
 function showStatus(state) {
   const status = document.getElementById("live-status");
   status.hidden = false;
@@ -129,7 +155,11 @@ async function init() {
   if (!root) return;
   root.addEventListener("live:products", (event) => showProducts(event.detail.products));
   root.addEventListener("live:status", (event) => showStatus(event.detail.state));
-  document.body.addEventListener("htmx:oobAfterSwap", dropStaleNotices);
+  document.body.addEventListener("htmx:beforeSwap", rememberPricesShown);
+  document.body.addEventListener("htmx:oobAfterSwap", () => {
+    dropStaleNotices();
+    noticeRepricedLines();
+  });
   document.addEventListener("click", (event) => {
     event.target.closest("[data-dismiss-notice]")?.closest(".live-notice")?.remove();
   });

@@ -1,8 +1,14 @@
 // The checkout page's keyboard, scanner and keypad behaviour. The server owns the sale:
-// this module only routes keys, keeps the scan field focused and queues scans in order.
+// this module only routes keys, keeps the scan field focused and queues scans in order. When the
+// server is away, offline-register.js rings the sale up in the browser on the same elements.
+
+import { offlineRegister } from "./offline-register.js";
 
 const htmx = window.htmx;
 const root = document.getElementById("pos");
+
+// An answer slower than this counts as none: the page goes offline rather than leave the cashier waiting.
+const REQUEST_TIMEOUT_MS = 15_000;
 
 const $ = (selector) => document.querySelector(selector);
 const scanInput = () => $("#scan");
@@ -25,7 +31,16 @@ function submitScan(event) {
   const code = input.value.trim();
   input.value = "";
   if (!code) return;
-  inOrder(() => htmx.ajax("POST", form.action, { source: form, values: { code }, swap: "none" }));
+  inOrder(async () => {
+    if (offlineRegister.local && !(await offlineRegister.returnToServerIfIdle())) return offlineRegister.scan(code);
+    try {
+      await htmx.ajax("POST", form.action, { source: form, values: { code }, swap: "none" });
+    } catch {
+      // No answer: htmx:sendError / htmx:timeout has switched the page to offline; the scan counts.
+      if (offlineRegister.local) await offlineRegister.scan(code);
+    }
+    return undefined;
+  });
 }
 
 function inOrder(request) {
@@ -118,7 +133,10 @@ const SHORTCUTS = {
 
 function closeReceipt() {
   const receipt = $("#receipt");
-  if (receipt) receipt.hidden = true;
+  if (receipt && !receipt.hidden) {
+    receipt.hidden = true;
+    document.dispatchEvent(new CustomEvent("pos:receipt-closed"));
+  }
 }
 
 function onKeydown(event) {
@@ -155,13 +173,6 @@ function onKeydown(event) {
 }
 
 // --- Wiring ---------------------------------------------------------------------------------------
-function showConnection(online) {
-  const status = $("#connection");
-  if (!status) return;
-  status.dataset.state = online ? "online" : "offline";
-  status.textContent = online ? "Online" : "Offline — retry when the network is back";
-}
-
 function showMessage(text) {
   const message = $("#message");
   message.textContent = text;
@@ -179,9 +190,18 @@ function beforeSwap(event) {
   }
 }
 
-// Fetch the whole sale as the server has it now, in turn with the scans.
+// Fetch the whole sale as the server has it now, in turn with the scans (not while it is rung up here).
 function refreshSale() {
-  inOrder(() => htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" }));
+  inOrder(() =>
+    offlineRegister.local ? undefined : htmx.ajax("GET", root.dataset.checkoutUrl, { source: root, swap: "none" }),
+  );
+}
+
+// An answer is about to replace the tender or the cart: a focused field in them would be replaced too,
+// and htmx would focus its successor (#amount) until afterSwap moves on to the scan field — keys typed
+// in between (the next scan, straight after Pay) would land in the amount. Go to the scan field now.
+function beforeResponseSwap() {
+  if (document.activeElement?.closest?.("#tender, #cart")) focusScan();
 }
 
 // A row-only answer assumes this page shows the cart's other rows: if it does not (the cart
@@ -191,10 +211,16 @@ function checkCartLines() {
   if (expected !== undefined && document.querySelectorAll(".cart-line").length !== Number(expected)) refreshSale();
 }
 
+function afterLocalRender() {
+  syncMethod();
+  $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
+  if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
+}
+
 // After the server answered: back to scanning, unless the cashier is in the search.
 let afterSwapPending = false;
 function afterSwap() {
-  if (afterSwapPending) return;
+  if (afterSwapPending || offlineRegister.local) return;
   afterSwapPending = true;
   // Run after htmx has finished all swaps and its own focus restoring.
   setTimeout(() => {
@@ -261,20 +287,19 @@ function init() {
       focusScan();
     }
   });
+  document.body.addEventListener("htmx:beforeSwap", beforeResponseSwap);
   document.body.addEventListener("htmx:oobBeforeSwap", beforeSwap);
   document.body.addEventListener("htmx:oobAfterSwap", afterSwap);
-  document.body.addEventListener("htmx:sendError", () => {
-    showConnection(false);
-    showMessage("No connection to the server: nothing was changed. Try again.");
-  });
   document.body.addEventListener("htmx:responseError", (event) => {
     showMessage(`The server refused that (${event.detail.xhr.status}). Reload the page if it keeps happening.`);
   });
-  document.body.addEventListener("htmx:afterOnLoad", (event) => {
-    if (event.detail.successful) showConnection(true);
-  });
   // The price, tax or name of a product in the sale changed (checkout-live.js): the server reprices.
   document.addEventListener("pos:sale-outdated", refreshSale);
+  // The sale was drawn in the browser (offline-register.js): as after a server answer, but at once.
+  document.addEventListener("pos:rendered", afterLocalRender);
+  // No answer from the server (htmx:sendError, htmx:timeout) or its health ping: offline mode.
+  htmx.config.timeout = REQUEST_TIMEOUT_MS;
+  offlineRegister.start(root);
 
   syncMethod();
   focusScan();

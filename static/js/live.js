@@ -6,6 +6,7 @@
 // It keeps the offline catalogue (catalog-store.js) current and tells the page, as events on
 // `target`:
 //   live:status    {state: "connecting" | "live" | "reconnecting" | "off" (no websocket here)}
+//   live:caught-up {cursor}: the page and the offline catalogue have every change up to the cursor
 //   live:products  {products: [{id, on_hand?, sku?, barcode?, name?, price?, tax_code?, tax_rate?, active?}]}
 //                  a stock push carries only id and on_hand, a pushed product change no on_hand.
 
@@ -93,6 +94,7 @@ export function startLiveUpdates({ socketUrl, catalogUrl, cursor, catalog = null
       }
       if (catalog && !storedCursor) await loadSnapshot();
     });
+    emit("live:caught-up", { cursor: pageCursor });
   }
 
   async function loadSnapshot() {

@@ -74,11 +74,20 @@ export class Outbox {
     return request(this.db.transaction(QUEUE).objectStore(QUEUE).getAll());
   }
 
-  /** What the status bar shows: how many sales wait, and since when the oldest. */
+  /** What the status bar shows: how many sales wait, since when the oldest, and why it is still here. */
   async status() {
     const store = this.db.transaction(QUEUE).objectStore(QUEUE);
     const [count, oldest] = await Promise.all([request(store.count()), request(store.openCursor())]);
-    return { count, oldestQueuedAt: oldest ? oldest.value.queued_at : null };
+    return {
+      count,
+      oldestQueuedAt: oldest ? oldest.value.queued_at : null,
+      lastError: oldest?.value.last_error ?? null,
+    };
+  }
+
+  /** How many sales the server refused (the sync problems). */
+  problemCount() {
+    return request(this.db.transaction(PROBLEMS).objectStore(PROBLEMS).count());
   }
 
   /** Sales the server refused, with its answer: `[{position, sale, status, answer, refused_at}]`. */

@@ -101,6 +101,33 @@ def test_double_clicked_pay_books_one_sale(register, cashier, shelf, page):
     expect(page.locator("#total-amount")).to_have_text("€1.19")
 
 
+def test_after_paying_the_scan_field_has_the_focus_before_the_next_key_can_arrive(register, cashier, shelf, page):
+    """The next scan straight after Pay must not land in the amount field of the empty next sale.
+
+    htmx refocuses a swapped-in element with the focused one's id (#amount) at the end of its swap;
+    keys are delivered as soon as that task ends, before any timer. So the focus must be on the scan
+    field when the answer's task ends: a mutation observer's callback runs exactly then.
+    """
+    milk, _ = shelf
+    log_in_and_open(page, register)
+    scan(page, milk.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€1.19")
+    page.evaluate(
+        """() => {
+            window.focusWhenPaid = null;
+            new MutationObserver(() => {
+                if (window.focusWhenPaid === null && !document.getElementById("receipt").hidden) {
+                    window.focusWhenPaid = document.activeElement.id;
+                }
+            }).observe(document.getElementById("pos"), { subtree: true, childList: true, attributes: true });
+        }"""
+    )
+    page.keyboard.press("F4")
+    page.keyboard.press("Enter")
+    expect(page.locator("#change-due")).to_have_text("€0.00")
+    assert page.evaluate("window.focusWhenPaid") == "scan"
+
+
 def test_unknown_code_shows_a_message_and_keeps_the_scan_focus(register, cashier, shelf, page):
     milk, _ = shelf
     log_in_and_open(page, register)
@@ -245,3 +272,21 @@ def test_a_line_added_in_another_window_shows_after_the_next_scan(register, cash
     expect(page.locator(".cart-line", has_text="Milk").locator(".stepper__input")).to_have_value("2")
     expect(page.locator("#total-amount")).to_have_text("€4.52")
     expect(page.locator("#scan")).to_be_focused()
+
+
+def test_a_sale_redrawn_at_a_price_changed_unseen_says_so(register, cashier, shelf, page):
+    from inventory.models import Product
+
+    milk, _ = shelf
+    log_in_and_open(page, register)
+    scan(page, milk.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€1.19")
+
+    # Changed with no push reaching this page (it had no websocket, or was offline meanwhile).
+    Product.objects.filter(pk=milk.pk).update(price=D("1.29"))
+    page.get_by_role("button", name="One more Milk").click()
+
+    expect(page.locator("#total-amount")).to_have_text("€2.58")
+    expect(page.locator("#live-notices")).to_have_text(
+        re.compile(r"Price of Milk changed from €1\.19 to €1\.29; this sale charges the new price\.")
+    )

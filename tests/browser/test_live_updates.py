@@ -10,8 +10,6 @@ up on reconnecting.
 """
 
 import re
-import uuid
-from contextlib import ExitStack
 from decimal import Decimal as D
 
 import pytest
@@ -22,32 +20,12 @@ from inventory.services import StockChange, record_movements, update_product
 from tests.browser.conftest import SCREENSHOTS, log_in_and_open, new_page, scan
 from tests.conftest import PASSWORD
 from tests.factories import ProductFactory, RegisterFactory
-from tests.servers import asgi_server, free_port, server_environment
+from tests.servers import AsgiServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Chromium's own console errors for a websocket that cannot connect (the server is away on purpose).
 SERVER_AWAY = r"WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_REFUSED"
-
-
-class AsgiServer:
-    """uvicorn on one port, stopped and started again as the test needs; same secret key, same sessions."""
-
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = server_environment(SECRET_KEY="live-" + uuid.uuid4().hex)
-        self.tmp_path = tmp_path
-        self.starts = 0
-        self.running = ExitStack()
-
-    def start(self):
-        self.starts += 1
-        log_path = self.tmp_path / f"server-{self.starts}.log"
-        self.running.enter_context(asgi_server(self.port, self.env, log_path=log_path))
-
-    def stop(self):
-        self.running.close()
 
 
 @pytest.fixture

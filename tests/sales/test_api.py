@@ -513,12 +513,13 @@ def test_offline_replay_answers_200_with_the_same_body_and_reports_nothing_twice
     [
         pytest.param(
             "R1-000042",
-            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2-000042); got 'R1-000042'.",
+            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2c91e-000042); "
+            "got 'R1-000042'.",
             id="server-series",
         ),
         pytest.param(
             "B01-OFF-3fa2-000042",
-            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2-000042); "
+            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2c91e-000042); "
             "got 'B01-OFF-3fa2-000042'.",
             id="other-register",
         ),
@@ -529,7 +530,7 @@ def test_offline_replay_answers_200_with_the_same_body_and_reports_nothing_twice
         pytest.param("", "This field may not be blank.", id="blank"),
         pytest.param(
             42,
-            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2-000042); got '42'.",
+            "An offline receipt number of register R1 starts with R1-OFF- (e.g. R1-OFF-3fa2c91e-000042); got '42'.",
             id="number",
         ),
     ],
