@@ -1,6 +1,7 @@
 """A small HTTP/1.1 keep-alive client on asyncio streams: light enough to share the machine."""
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 
@@ -28,6 +29,11 @@ class Response:
         return cookies
 
 
+# uvicorn closes a keep-alive connection idle for 5 s; like any HTTP client, open a new one rather
+# than send on one the server may be closing at that moment.
+IDLE_REUSE_SECONDS = 4.0
+
+
 class HttpConnection:
     """One keep-alive connection; reconnects by itself after the server closes it."""
 
@@ -38,9 +44,12 @@ class HttpConnection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.connects = 0
+        self.last_used = 0.0
 
     async def request(self, method: str, path: str, *, headers: bytes = b"", body: bytes = b"") -> Response:
         """Send one request; ``headers`` are ready-made ``Name: value\\r\\n`` lines."""
+        if self.writer is not None and (self.reader.at_eof() or time.monotonic() - self.last_used > IDLE_REUSE_SECONDS):
+            self.close()
         if self.writer is None:
             self.reader, self.writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, self.port), self.timeout
@@ -53,10 +62,12 @@ class HttpConnection:
         )
         try:
             self.writer.write(head + body)
-            return await asyncio.wait_for(self._read_response(), self.timeout)
+            response = await asyncio.wait_for(self._read_response(), self.timeout)
         except BaseException:
             self.close()
             raise
+        self.last_used = time.monotonic()
+        return response
 
     async def _read_response(self) -> Response:
         try:
