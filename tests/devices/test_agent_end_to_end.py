@@ -118,6 +118,8 @@ def butter(standard_rate, stock):
 class AgentProcess:
     def __init__(self, data_dir: Path, log_path: Path, **env):
         self.data_dir, self.log_path = data_dir, log_path
+        # Not the default port: other test runs on this machine may have an agent there.
+        self.local_port = free_port()
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_", "DATABASE_", "REDIS_"))
         }
@@ -129,7 +131,9 @@ class AgentProcess:
 
     def pair(self, server, code):
         result = subprocess.run(
-            self.command("pair", "--server", server, "--code", code, "--name", "test-pc"),
+            self.command(
+                "pair", "--server", server, "--code", code, "--name", "test-pc", "--local-port", str(self.local_port)
+            ),
             cwd=BASE_DIR,
             env=self.env,
             capture_output=True,
