@@ -62,7 +62,10 @@ class Agent:
             except Refused as error:
                 logger.error("%s Pair again: python -m devices.agent pair --server URL --code CODE", error)
                 return EXIT_REFUSED
-            except (OSError, ConnectionClosed, InvalidStatus, TimeoutError) as error:
+            except ConnectionClosed as error:
+                self.server_error = str(error)
+                logger.warning("Lost the connection to %s (%s); again in %.0f s", self.config.server, error, backoff)
+            except (OSError, InvalidStatus, TimeoutError) as error:
                 self.server_error = str(error)
                 logger.warning("Server %s unreachable (%s); retrying in %.0f s", self.config.server, error, backoff)
             finally:
@@ -203,4 +206,14 @@ class Agent:
 
 
 def configure_logging() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # force: python-escpos configures the root logger when imported, which would leave ours unset.
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
+    )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_quiet_library_chatter)
+
+
+def _quiet_library_chatter(record: logging.LogRecord) -> bool:
+    """python-escpos logs "Network printer enabled" and the like on the root logger at every print."""
+    return record.name != "root" or record.levelno >= logging.WARNING
