@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import ssl
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +63,15 @@ class Agent:
             except Refused as error:
                 logger.error("%s Pair again: python -m devices.agent pair --server URL --code CODE", error)
                 return EXIT_REFUSED
+            except ssl.SSLCertVerificationError as error:
+                self.server_error = f"certificate not verified: {error.verify_message}"
+                logger.error(
+                    "Could not verify the certificate of %s (%s): pass --ca-file with the CA that signed it; "
+                    "retrying in %.0f s",
+                    self.config.server,
+                    error.verify_message or error,
+                    backoff,
+                )
             except ConnectionClosed as error:
                 self.server_error = str(error)
                 logger.warning("Lost the connection to %s (%s); again in %.0f s", self.config.server, error, backoff)
