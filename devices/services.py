@@ -62,12 +62,18 @@ def pair_device(*, code: str, name: str) -> tuple[Device, str]:
         if not claimed:
             raise PairingRefused("This pairing code is unknown, expired or already used. Ask for a new one.")
         pairing = PairingCode.objects.select_related("register").get(code_hash=_code_hash(normalized))
-        if not pairing.register.local_print_key:
-            _set_local_print_key(pairing.register)
+        return create_device(register=pairing.register, name=name)
+
+
+def create_device(*, register: Register, name: str = "") -> tuple[Device, str]:
+    """A new device of the register and its token (returned once, stored hashed); what pairing does."""
+    with transaction.atomic():
+        if not register.local_print_key:
+            _set_local_print_key(register)
         token = "rpd_" + secrets.token_urlsafe(32)
         device = Device.objects.create(
-            register=pairing.register,
-            name=name or f"{pairing.register.code} agent",
+            register=register,
+            name=name or f"{register.code} agent",
             token_prefix=token[:TOKEN_PREFIX_LENGTH],
             token_hash=token_hash(token),
         )

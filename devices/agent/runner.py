@@ -55,31 +55,35 @@ class Agent:
                 self.endpoint.stop()
 
     async def _serve(self) -> int:
-        backoff = 1.0
+        backoff, attempts = 1.0, 0
         while True:
+            attempts += 1
             try:
                 await self._session()
-                backoff = 1.0
+                level, message = logging.WARNING, "Disconnected from %s (%s); reconnecting in %.0f s"
+                self.server_error = "closed by the server"
             except Refused as error:
                 logger.error("%s Pair again: python -m devices.agent pair --server URL --code CODE", error)
                 return EXIT_REFUSED
             except ssl.SSLCertVerificationError as error:
-                self.server_error = f"certificate not verified: {error.verify_message}"
-                logger.error(
+                self.server_error = f"certificate not verified: {error.verify_message or error}"
+                level = logging.ERROR
+                message = (
                     "Could not verify the certificate of %s (%s): pass --ca-file with the CA that signed it; "
-                    "retrying in %.0f s",
-                    self.config.server,
-                    error.verify_message or error,
-                    backoff,
+                    "retrying in %.0f s"
                 )
             except ConnectionClosed as error:
                 self.server_error = str(error)
-                logger.warning("Lost the connection to %s (%s); again in %.0f s", self.config.server, error, backoff)
+                level, message = logging.WARNING, "Lost the connection to %s (%s); reconnecting in %.0f s"
             except (OSError, InvalidStatus, TimeoutError) as error:
                 self.server_error = str(error)
-                logger.warning("Server %s unreachable (%s); retrying in %.0f s", self.config.server, error, backoff)
-            finally:
-                self.connected_since = None
+                # Started before the server (as make run does): waiting for it is no warning yet.
+                level = logging.INFO if attempts == 1 else logging.WARNING
+                message = "Server %s unreachable (%s); retrying in %.0f s"
+            if self.connected_since is not None:
+                backoff = 1.0  # it was connected: the server went away now, try again soon
+            self.connected_since = None
+            logger.log(level, message, self.config.server, self.server_error, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
@@ -176,7 +180,6 @@ class Agent:
                 await asyncio.gather(*tasks, return_exceptions=True)
         if websocket.close_code in REFUSED_CLOSE_CODES:
             raise Refused(f"The server closed the connection of device {self.config.device}: revoked.")
-        logger.warning("Disconnected from the server (close code %s)", websocket.close_code)
 
     def _configure(self, message: dict) -> None:
         """The server's settings for this register: its local print key and printer."""
