@@ -62,7 +62,8 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description="printer")
     def printer(self, device):
         state = device.printer_state or {}
-        return state.get("status", "—") + (f": {state['error']}" if state.get("error") else "")
+        paper = f" · paper {state['paper']}" if state.get("paper") not in (None, "ok") else ""
+        return state.get("status", "—") + paper + (f": {state['error']}" if state.get("error") else "")
 
     @admin.display(description="jobs not printed", ordering="queued_job_count")
     def queued_jobs(self, device):

@@ -90,11 +90,13 @@ class Spooler:
                     "(the agent learns it from the server)."
                 )
             data = render_job(kind, payload, printer=printer)
-            send_to_printer(data, printer=printer)
+            said = send_to_printer(data, printer=printer)
         except PrinterUnavailable as error:
             self.printer_state = {"status": "error", "error": str(error)}
+            if error.paper:
+                self.printer_state["paper"] = error.paper
             raise
-        self.printer_state = {"status": "ok"}
+        self.printer_state = {"status": "ok", **said}
         self.last_printed_at = datetime.now(UTC).isoformat()
 
     def _receipt_printed_locally(self, job: dict) -> bool:
