@@ -51,7 +51,7 @@ def _send_to_network_printer(data: bytes, address: str) -> dict:
 
 
 def _paper_sensor(connection: socket.socket) -> str | None:
-    """"ok", "low" (near its end), "out", or None when the printer does not say."""
+    """The paper: "ok", "low" (near its end), "out", or None when the printer does not say."""
     connection.settimeout(STATUS_TIMEOUT)
     try:
         connection.sendall(RT_STATUS_PAPER)
