@@ -130,6 +130,15 @@ def queue_print_job(*, register_id: int, kind: str, payload: dict, sale_id=None)
     return job
 
 
+def announce_printer(*, register_id: int) -> None:
+    """Tell the register's agents its printer as it now is, after commit: what they print on while offline."""
+    transaction.on_commit(
+        lambda: push_device_config(
+            register_id=register_id, message={"type": "config", "printer": printer_config(register_id)}
+        )
+    )
+
+
 def _push_job(job: PrintJob) -> None:
     push_print_job(register_id=job.register_id, message=job.agent_message(printer_config(job.register_id)))
 

@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from devices.consumers import DeviceConsumer
 from devices.models import Device, Printer, Register
@@ -103,3 +104,50 @@ def test_a_register_without_a_paired_agent_gives_its_page_no_local_endpoint(regi
 
     assert local_print_agent(Register.objects.get()) is None
     assert Device.objects.get().revoked_at is not None
+
+
+def test_a_printer_changed_in_the_back_office_reaches_the_connected_agent_at_once(register, manager):
+    printer = Printer.objects.create(register=register, kind="network", address="10.0.0.9:9100")
+    _, token = paired(register)
+    client = Client()
+    client.force_login(manager)
+    form = {
+        "store": register.store_id,
+        "code": register.code,
+        "name": register.name,
+        "active": "on",
+        "printer-TOTAL_FORMS": "1",
+        "printer-INITIAL_FORMS": "1",
+        "printer-MIN_NUM_FORMS": "0",
+        "printer-MAX_NUM_FORMS": "1",
+        "printer-0-id": printer.pk,
+        "printer-0-register": register.pk,
+        "printer-0-kind": "network",
+        "printer-0-address": "10.0.0.10:9100",
+        "printer-0-profile": "TM-T88V",
+        "printer-0-paper_width": "58",
+        "printer-0-text_fallback": "GB18030",
+        "printer-0-active": "on",
+    }
+
+    async def scenario():
+        agent = agent_socket(token)
+        assert (await agent.connect())[0]
+        assert (await agent.receive_json_from(timeout=2))["printer"]["address"] == "10.0.0.9:9100"
+
+        response = await database_sync_to_async(client.post)(f"/admin/devices/register/{register.pk}/change/", form)
+
+        assert response.status_code == 302, response.content.decode()[-2000:]
+        assert await agent.receive_json_from(timeout=2) == {
+            "type": "config",
+            "printer": {
+                "kind": "network",
+                "address": "10.0.0.10:9100",
+                "profile": "TM-T88V",
+                "paper_width": 58,
+                "text_fallback": "GB18030",
+            },
+        }
+        await agent.disconnect()
+
+    async_to_sync(scenario)()
