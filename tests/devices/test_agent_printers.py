@@ -10,6 +10,7 @@ from devices.agent.spooler import Spooler
 from devices.models import Device
 from devices.services import create_pairing_code, pair_device
 from tests.devices.test_agent import receipt
+from tests.devices.test_agent_end_to_end import wait_until
 from tests.servers import free_port
 
 PAPER_STATUS_QUERY = b"\x10\x04\x04"  # DLE EOT 4
@@ -81,10 +82,12 @@ def test_with_the_paper_out_nothing_is_sent_and_the_job_stays_unprinted_until_a_
     assert "paper out" in error
     assert spooler.printer_state == {"status": "error", "error": error, "paper": "out"}
     assert not spooler.journal.is_printed(7)
-    assert printer.received == [b""]  # asked, then nothing sent: the printer would only have buffered it
+    # Asked, then nothing sent: the printer would only have buffered it.
+    assert wait_until(lambda: printer.received, what="the connection to end") == [b""]
 
     printer.paper = PAPER_OK
     assert spooler.print_server_job(job(7, printer)) is None
+    wait_until(lambda: len(printer.received) == 2, what="the print")
     assert b"R1-000007" in printer.received[-1]
     assert spooler.printer_state == {"status": "ok", "paper": "ok"}
 
@@ -95,7 +98,7 @@ def test_paper_near_its_end_prints_and_is_reported(tmp_path, printer_that_says):
 
     assert spooler.print_server_job(job(8, printer)) is None
 
-    assert b"R1-000007" in printer.received[0]
+    assert b"R1-000007" in wait_until(lambda: printer.received, what="the print")[0]
     assert spooler.printer_state == {"status": "ok", "paper": "low"}
 
 
@@ -105,7 +108,7 @@ def test_a_printer_that_does_not_answer_the_query_is_printed_on_with_its_paper_u
 
     assert spooler.print_server_job(job(9, silent)) is None
 
-    assert b"R1-000007" in silent.received[0]
+    assert b"R1-000007" in wait_until(lambda: silent.received, what="the print")[0]
     assert spooler.printer_state == {"status": "ok"}
 
 
