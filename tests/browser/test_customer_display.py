@@ -62,6 +62,8 @@ def test_a_scan_shows_on_the_customer_display_and_paying_shows_the_change(
     expect(display.locator("#display-total")).to_have_text("€3.27")
     expect(display.locator(".customer-display__welcome")).to_be_hidden()
 
+    expect(checkout.locator("#total-amount")).to_have_text("€3.27")
+    expect(checkout.locator("#scan")).to_be_focused()  # the answer is in: the next key is the cashier's
     checkout.keyboard.press("F4")
     checkout.keyboard.type("10")
     checkout.keyboard.press("Enter")
