@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where the demo print agent reaches the server, and the embedded default's data (as in settings).
+AGENT_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+VAR_DIR := $(or $(RETAILPOS_VAR_DIR),var)
 
 CHROMIUM := /usr/bin/chromium
 # Node.js on the PATH, else where the Debian/Ubuntu package puts it.
@@ -23,10 +26,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## run: set up the embedded default (SQLite, demo data) and serve on http://127.0.0.1:8000
+## run: set up the embedded default (SQLite, demo data) and serve on http://127.0.0.1:8000, with a demo
+## print agent for register R1 that prints to var/printer/receipts.escpos (stopped with the server)
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --demo-agent http://$(AGENT_HOST):$(PORT)
+	@$(BIN)/python -m devices.agent --data-dir $(VAR_DIR)/agent run & agent=$$!; \
+	trap 'kill $$agent 2>/dev/null; wait $$agent 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/uvicorn retailpos.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 # Browser tests drive the system Chromium; install it (Debian/Ubuntu, as root) when missing.

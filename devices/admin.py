@@ -4,7 +4,13 @@ from django.utils import timezone
 
 from devices.models import Device, Printer, PrintJob, Register
 from devices.selectors import is_online
-from devices.services import create_pairing_code, queue_print_job, revoke_device, test_page_document
+from devices.services import (
+    announce_printer,
+    create_pairing_code,
+    queue_print_job,
+    revoke_device,
+    test_page_document,
+)
 from inventory.admin import ReadOnlyAdminMixin
 
 
@@ -23,6 +29,11 @@ class RegisterAdmin(admin.ModelAdmin):
     readonly_fields = ["last_receipt_number"]
     inlines = [PrinterInline]
     actions = ["make_pairing_code"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The agent prints offline on the printer it last heard of: tell it about a change now.
+        announce_printer(register_id=form.instance.pk)
 
     @admin.action(description="Make a pairing code for the print agent (valid 10 minutes)", permissions=["change"])
     def make_pairing_code(self, request, queryset):
@@ -62,7 +73,8 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description="printer")
     def printer(self, device):
         state = device.printer_state or {}
-        return state.get("status", "—") + (f": {state['error']}" if state.get("error") else "")
+        paper = f" · paper {state['paper']}" if state.get("paper") not in (None, "ok") else ""
+        return state.get("status", "—") + paper + (f": {state['error']}" if state.get("error") else "")
 
     @admin.display(description="jobs not printed", ordering="queued_job_count")
     def queued_jobs(self, device):

@@ -23,6 +23,12 @@ def push_print_job(*, register_id: int, message: dict) -> None:
     _send(register_devices_group_name(register_id), {"type": "print.job", "job": message}, what="a print job")
 
 
+def push_device_config(*, register_id: int, message: dict, except_device_id: int | None = None) -> None:
+    """Send the register's agents their new settings (``device.config``), e.g. a new local print key."""
+    event = {"type": "device.config", "config": message, "except_device": except_device_id}
+    _send(register_devices_group_name(register_id), event, what="device settings")
+
+
 def close_device_connections(*, device_id: int) -> None:
     """Close the revoked device's open websockets (``device.revoked``)."""
     _send(device_group_name(device_id), {"type": "device.revoked"}, what="a revocation")

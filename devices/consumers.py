@@ -3,7 +3,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from devices import selectors, services
 from devices.broadcasts import device_group_name, register_devices_group_name
-from devices.models import Device
+from devices.models import Device, Register
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_REVOKED = 4403
@@ -13,10 +13,12 @@ class DeviceConsumer(AsyncJsonWebsocketConsumer):
     """The print agent's connection: jobs out, acknowledgements and heartbeats in.
 
     The agent authenticates with ``Authorization: Bearer <device token>`` in the handshake (never
-    in the URL, which ends up in access logs). Sends ``{"type": "job", "id", "kind", "payload",
-    "printer"}`` for every job not yet printed on connect, then each new one after commit; receives
-    ``{"type": "job.printed", "id"}``, ``{"type": "job.failed", "id", "error"}`` and ``{"type":
-    "heartbeat", "printer": {...}}``. Closes with 4403 when the device is revoked.
+    in the URL, which ends up in access logs). Sends on connect ``{"type": "config",
+    "local_print_key", "printer"}`` (again when the key changes) and ``{"type": "job", "id", "kind",
+    "payload", "printer"}`` for every job not yet printed, then each new one after commit; receives
+    ``{"type": "hello", "local_port"}``, ``{"type": "job.printed", "id"}``, ``{"type": "job.failed",
+    "id", "error"}`` and ``{"type": "heartbeat", "printer": {...}}``. Closes with 4403 when the device
+    is revoked.
     """
 
     device: Device | None = None
@@ -44,7 +46,13 @@ class DeviceConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "heartbeat":
+        if kind == "hello":
+            port = content.get("local_port")
+            valid = isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536
+            await database_sync_to_async(services.record_local_port)(
+                device_id=self.device.pk, port=port if valid else None
+            )
+        elif kind == "heartbeat":
             printer = content.get("printer")
             await database_sync_to_async(services.record_heartbeat)(
                 device_id=self.device.pk, printer_state=printer if isinstance(printer, dict) else None
@@ -60,6 +68,10 @@ class DeviceConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event["job"])
         await database_sync_to_async(services.mark_jobs_sent)(job_ids=[event["job"]["id"]])
 
+    async def device_config(self, event):
+        if event.get("except_device") != self.device.pk:
+            await self.send_json(event["config"])
+
     async def device_revoked(self, event):
         await self.close(code=CLOSE_REVOKED)
 
@@ -69,9 +81,11 @@ class DeviceConsumer(AsyncJsonWebsocketConsumer):
             return None
         services.record_heartbeat(device_id=self.device.pk)
         printer = selectors.printer_config(self.device.register_id)
+        key = Register.objects.filter(pk=self.device.register_id).values_list("local_print_key", flat=True).get()
         jobs = selectors.undelivered_jobs(self.device.register_id)
         services.mark_jobs_sent(job_ids=[job.pk for job in jobs])
-        return [job.agent_message(printer) for job in jobs]
+        config = {"type": "config", "local_print_key": key, "printer": printer}
+        return [config, *(job.agent_message(printer) for job in jobs)]
 
 
 def _bearer_token(scope) -> str:

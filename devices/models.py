@@ -24,6 +24,9 @@ class Register(models.Model):
     active = models.BooleanField(default=True)
     # Receipt numbers are per register: incremented under the register's row lock.
     last_receipt_number = models.PositiveBigIntegerField(default=0, editable=False)
+    # Lets the register's checkout page print through its agent's local endpoint while the server is
+    # away. Not a credential for the server: it is rendered into the page and given to the agent.
+    local_print_key = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = RegisterQuerySet.as_manager()
 
@@ -68,6 +71,8 @@ class Device(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # What the agent last said about its printer on a heartbeat, e.g. {"status": "ok"}.
     printer_state = models.JSONField(default=dict, blank=True)
+    # The port of the agent's local endpoint on 127.0.0.1, as it said on connecting.
+    local_port = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["register__code", "name"]

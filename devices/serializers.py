@@ -12,3 +12,7 @@ class PairOutputSerializer(serializers.Serializer):
     name = serializers.CharField(source="device.name")
     register = serializers.CharField(source="device.register.code")
     websocket = serializers.CharField(default="/ws/devices/")
+    local_print_key = serializers.CharField(
+        source="device.register.local_print_key",
+        help_text="What the register's checkout page sends to the agent's local endpoint (not a server credential).",
+    )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from devices.broadcasts import close_device_connections, push_print_job
+from devices.broadcasts import close_device_connections, push_device_config, push_print_job
 from devices.exceptions import PairingRefused, TooManyPairingAttempts
 from devices.models import Device, PairingCode, PrintJob, Register
 from devices.selectors import TOKEN_PREFIX_LENGTH, printer_config, token_hash
@@ -62,10 +62,18 @@ def pair_device(*, code: str, name: str) -> tuple[Device, str]:
         if not claimed:
             raise PairingRefused("This pairing code is unknown, expired or already used. Ask for a new one.")
         pairing = PairingCode.objects.select_related("register").get(code_hash=_code_hash(normalized))
+        return create_device(register=pairing.register, name=name)
+
+
+def create_device(*, register: Register, name: str = "") -> tuple[Device, str]:
+    """A new device of the register and its token (returned once, stored hashed); what pairing does."""
+    with transaction.atomic():
+        if not register.local_print_key:
+            _set_local_print_key(register)
         token = "rpd_" + secrets.token_urlsafe(32)
         device = Device.objects.create(
-            register=pairing.register,
-            name=name or f"{pairing.register.code} agent",
+            register=register,
+            name=name or f"{register.code} agent",
             token_prefix=token[:TOKEN_PREFIX_LENGTH],
             token_hash=token_hash(token),
         )
@@ -73,11 +81,36 @@ def pair_device(*, code: str, name: str) -> tuple[Device, str]:
 
 
 def revoke_device(*, device: Device) -> None:
-    """Refuse the device's token from now on and close its open websocket after commit."""
+    """Refuse the device's token from now on and close its open websocket after commit.
+
+    The register's local print key changes too (the revoked PC's copy no longer prints from its
+    pages); the register's other agents get the new one at once, its pages on their next load.
+    """
     with transaction.atomic():
         updated = Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         if updated:
+            register = Register.objects.select_for_update().get(pk=device.register_id)
+            key = _set_local_print_key(register)
             transaction.on_commit(partial(close_device_connections, device_id=device.pk))
+            transaction.on_commit(
+                partial(
+                    push_device_config,
+                    register_id=register.pk,
+                    message={"type": "config", "local_print_key": key},
+                    except_device_id=device.pk,
+                )
+            )
+
+
+def _set_local_print_key(register: Register) -> str:
+    register.local_print_key = secrets.token_urlsafe(24)
+    Register.objects.filter(pk=register.pk).update(local_print_key=register.local_print_key)
+    return register.local_print_key
+
+
+def record_local_port(*, device_id: int, port: int | None) -> None:
+    """Where the device's local endpoint listens on 127.0.0.1 (None: it has none)."""
+    Device.objects.filter(pk=device_id).update(local_port=port)
 
 
 def record_heartbeat(*, device_id: int, printer_state: dict | None = None) -> None:
@@ -95,6 +128,15 @@ def queue_print_job(*, register_id: int, kind: str, payload: dict, sale_id=None)
     job = PrintJob.objects.create(register_id=register_id, kind=kind, payload=payload, sale_id=sale_id)
     transaction.on_commit(partial(_push_job, job))
     return job
+
+
+def announce_printer(*, register_id: int) -> None:
+    """Tell the register's agents its printer as it now is, after commit: what they print on while offline."""
+    transaction.on_commit(
+        lambda: push_device_config(
+            register_id=register_id, message={"type": "config", "printer": printer_config(register_id)}
+        )
+    )
 
 
 def _push_job(job: PrintJob) -> None:

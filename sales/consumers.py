@@ -3,6 +3,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from devices.models import Register
 from inventory.broadcasts import stock_group_name
+from sales import selectors
+from sales.broadcasts import customer_display_event, customer_display_group_name
+from sales.models import Cart
 
 
 class RegisterConsumer(AsyncJsonWebsocketConsumer):
@@ -43,3 +46,46 @@ class RegisterConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _store_id(self, code):
         return Register.objects.filter(code=code, active=True).values_list("store_id", flat=True).first()
+
+
+class CustomerDisplayConsumer(AsyncJsonWebsocketConsumer):
+    """The customer display of one register (``/ws/registers/<code>/display/``): the sale as it changes.
+
+    Sends ``display.updated`` events (``sales/broadcasts.py``): the current sale on connecting (a
+    display that reconnects misses nothing), then each change after its commit. Needs a logged-in
+    user who may sell, as the checkout does.
+    """
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        register_id = await self._register_id(self.scope["url_route"]["kwargs"]["code"], user)
+        if register_id is None:
+            await self.close(code=4403)
+            return
+        self.group_name = customer_display_group_name(register_id)
+        # Joined before reading the sale: a change in between is sent, not lost.
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        current = await self._current_sale(register_id)
+        await self.accept()
+        await self.send_json(current)
+
+    async def disconnect(self, code):
+        if group_name := getattr(self, "group_name", None):
+            await self.channel_layer.group_discard(group_name, self.channel_name)
+
+    async def display_updated(self, event):
+        await self.send_json(event["display"])
+
+    @database_sync_to_async
+    def _register_id(self, code, user) -> int | None:
+        if not user.has_perm("sales.add_sale"):
+            return None
+        return selectors.active_registers().filter(code=code).values_list("pk", flat=True).first()
+
+    @database_sync_to_async
+    def _current_sale(self, register_id: int) -> dict:
+        cart, _ = Cart.objects.select_related("register__store").get_or_create(register_id=register_id)
+        return customer_display_event(selectors.checkout_state(cart=cart))

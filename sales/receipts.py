@@ -1,7 +1,11 @@
-"""The receipt as a versioned JSON document: what the print agent renders to ESC/POS.
+"""The receipt as a versioned JSON document: what the print agent renders to ESC/POS and the
+receipt pages render to HTML (``templates/sales/partials/receipt-paper.html``).
 
 Built from a completed sale by reading it, nothing else: the same sale gives the same document.
+Times are in the store's time zone (what the customer's clock says), with their UTC offset.
 """
+
+from zoneinfo import ZoneInfo
 
 from retailpos.money import quantize_money
 from sales.models import PaymentMethod, Sale
@@ -27,7 +31,7 @@ def receipt_document(sale: Sale, *, copy: bool = False) -> dict:
         "store": {"code": store.code, "name": store.name, "address": store.address},
         "register": {"code": register.code, "name": register.name},
         "cashier": cashier.get_full_name() or cashier.get_username(),
-        "created_at": sale.created_at.isoformat(),
+        "created_at": sale.created_at.astimezone(ZoneInfo(store.timezone)).isoformat(),
         "currency": sale.currency,
         "prices_include_tax": sale.prices_include_tax,
         "lines": [
@@ -46,7 +50,13 @@ def receipt_document(sale: Sale, *, copy: bool = False) -> dict:
         "subtotal": money(sale.subtotal),
         "discount_total": money(sale.discount_total),
         "taxes": [
-            {"code": tax.code, "rate": _number(tax.rate), "net": money(tax.net), "tax": money(tax.tax)}
+            {
+                "code": tax.code,
+                "rate": _number(tax.rate),
+                "net": money(tax.net),
+                "tax": money(tax.tax),
+                "gross": money(tax.gross),
+            }
             for tax in sale.taxes.all()
         ],
         "tax_total": money(sale.tax_total),

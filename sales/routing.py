@@ -1,7 +1,8 @@
 from django.urls import path
 
-from sales.consumers import RegisterConsumer
+from sales.consumers import CustomerDisplayConsumer, RegisterConsumer
 
 websocket_urlpatterns = [
     path("ws/registers/<slug:code>/", RegisterConsumer.as_asgi()),
+    path("ws/registers/<slug:code>/display/", CustomerDisplayConsumer.as_asgi()),
 ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.register_list, name="register-list"),
     path("sw.js", views.service_worker, name="service-worker"),
     path("<slug:code>/", views.checkout, name="checkout"),
+    path("<slug:code>/display/", views.customer_display, name="customer-display"),
     path("<slug:code>/scan/", views.scan, name="scan"),
     path("<slug:code>/search/", views.search, name="search"),
     path("<slug:code>/add/", views.add_product, name="add-product"),

@@ -18,10 +18,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from devices.selectors import local_print_agent
 from inventory.availability import LOW_STOCK_THRESHOLD
 from inventory.selectors import catalog_cursor, format_cursor, search_products
 from inventory.services import InsufficientStock
 from sales import forms, selectors, services
+from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
 from sales.exceptions import SaleError, StaleCart
 from sales.models import Cart, CartLine, Sale
 
@@ -69,8 +71,19 @@ def checkout(request, register):
         "low_stock_threshold": LOW_STOCK_THRESHOLD,
         "offline_warn_hours": settings.OFFLINE_QUEUE_WARN_HOURS,
         "cashier_name": request.user.get_full_name() or request.user.get_username(),
+        # The register PC's print agent, for printing while the server is away (static/js/print-agent.js).
+        "print_agent": local_print_agent(register),
     }
     return render(request, "sales/checkout.html", _sale_context(cart, **live))
+
+
+@require_GET
+@cashier_view
+def customer_display(request, register):
+    """The customer-facing second screen: the sale's lines and total, the change once paid; kept live."""
+    cart = _open_cart(register)
+    event = customer_display_event(selectors.checkout_state(cart=cart))
+    return render(request, "sales/customer_display.html", {"register": register, "display": event})
 
 
 @require_POST
@@ -231,6 +244,8 @@ def _sale_context(cart, *, reread: bool = True, **extra) -> dict:
 def _sale_response(request, cart, *, error="", notice="", sale: Sale | None = None):
     """Answer a write: the changed fragments for HTMX, else back to the page (or the receipt)."""
     if not request.htmx:
+        if not error:
+            _show_on_customer_display(cart, sale=sale)
         if error:
             messages.error(request, error)
         elif notice:
@@ -239,6 +254,8 @@ def _sale_response(request, cart, *, error="", notice="", sale: Sale | None = No
             return redirect("pos:receipt", code=cart.register.code, sale_id=sale.pk)
         return redirect("pos:checkout", code=cart.register.code)
     context = _sale_context(cart, error=error, notice=notice, sale=sale)
+    if not error:
+        _show_on_customer_display(cart, state=context["state"], sale=sale)
     return render(request, "sales/checkout_update.html", context)
 
 
@@ -248,6 +265,7 @@ def _line_response(request, cart, line: CartLine):
         return _sale_response(request, cart)
     # The cart, its register and store were read in this request: the state need not read them again.
     context = _sale_context(cart, reread=False, changed_line=line.pk)
+    _show_on_customer_display(cart, state=context["state"])
     lines = context["state"].lines
     shown = next((checkout_line for checkout_line in lines if checkout_line.id == line.pk), None)
     if len(lines) == 1 or shown is None:
@@ -256,6 +274,15 @@ def _line_response(request, cart, line: CartLine):
     # Adding one makes a quantity of exactly one only on a new line (quantities are positive).
     context.update(line=shown, line_added=line.quantity == 1)
     return render(request, "sales/checkout_line_update.html", context)
+
+
+def _show_on_customer_display(cart, *, state=None, sale: Sale | None = None) -> None:
+    """The sale as it now is on the register's customer display (after commit)."""
+    if sale is not None:
+        event = customer_display_paid_event(sale)
+    else:
+        event = customer_display_event(state or selectors.checkout_state(cart=cart))
+    show_on_customer_display(register_id=cart.register_id, event=event)
 
 
 @require_GET

@@ -2,11 +2,15 @@
 
 from decimal import Decimal
 
+import qrcode
+import qrcode.image.svg
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from inventory.availability import Availability, availability
 from retailpos.money import quantize_money
+from sales.receipts import receipt_document
 
 register = template.Library()
 
@@ -68,3 +72,29 @@ def stock(product_id, on_hand, needed=None):
         number(on_hand),
         badge,
     )
+
+
+@register.simple_tag
+def receipt_of(sale):
+    """``{% receipt_of sale as receipt %}``: the sale's receipt document, as the printer gets it."""
+    return receipt_document(sale)
+
+
+@register.filter
+def nonzero(amount) -> bool:
+    """``"0.00"|nonzero`` → False: for amounts that arrive as decimal strings (receipt documents)."""
+    return Decimal(amount or 0) != 0
+
+
+@register.filter
+def receipt_time(iso_time: str) -> str:
+    """``2026-11-21T11:30:00+01:00`` → ``2026-11-21 11:30``: the store's local time, as printed."""
+    return iso_time[:16].replace("T", " ")
+
+
+@register.filter
+def qr_code(data: str):
+    """``{{ receipt.qr|qr_code }}``: the data as an inline SVG QR code (scanned back at the counter)."""
+    image = qrcode.make(str(data), image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    # Paths only: the data is in the black and white squares, never in the markup.
+    return mark_safe(image.to_string(encoding="unicode"))

@@ -334,3 +334,43 @@ export function saleReceipt({ cart, stored, store, register, cashier }) {
     open_drawer: cart.payments.some((p) => p.method === "cash"),
   };
 }
+
+/**
+ * The sale as the customer display shows it (`display.updated`, the shape of sales/broadcasts.py):
+ * the open sale, or with `receipt` (a completed sale's receipt document) what was paid and the change.
+ */
+export function customerDisplayEvent(cart, { register, symbol, receipt = null }) {
+  if (receipt) {
+    return {
+      type: "display.updated",
+      register,
+      state: "paid",
+      currency_symbol: symbol,
+      lines: [],
+      item_count: "0",
+      total: receipt.total,
+      paid: receipt.paid_total,
+      remaining: quantizeMoney("0", receipt.currency),
+      change: receipt.change,
+      receipt_number: receipt.receipt_number,
+    };
+  }
+  const totals = cart.totals;
+  const settlement = cart.settlement;
+  return {
+    type: "display.updated",
+    register,
+    state: cart.lines.length ? "open" : "idle",
+    currency_symbol: symbol,
+    lines: cart.lines.map((line, index) => ({
+      name: line.product.name,
+      quantity: plainNumber(line.quantity),
+      amount: totals.lines[index].amount,
+    })),
+    item_count: plainNumber(cart.itemCount),
+    total: totals.total,
+    paid: quantizeMoney(settlement.paid, cart.currency),
+    remaining: quantizeMoney(settlement.remaining, cart.currency),
+    change: quantizeMoney(settlement.change, cart.currency),
+  };
+}

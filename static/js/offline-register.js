@@ -18,9 +18,11 @@
 // server's cart unless a sale changed here is still open — that one is finished here.
 
 import { openCatalogStore } from "./catalog-store.js";
-import { LocalCart, SaleRefused, saleReceipt } from "./local-cart.js";
+import { showOnCustomerDisplay } from "./customer-display-channel.js";
+import { LocalCart, SaleRefused, customerDisplayEvent, saleReceipt } from "./local-cart.js";
 import * as view from "./offline-view.js";
 import { openOutbox } from "./outbox.js";
+import { agentSettings, printReceipt } from "./print-agent.js";
 import { decimal } from "./pricing.js";
 
 const HEALTH_TIMEOUT_MS = 5_000; // a server that accepts but does not answer counts as away
@@ -39,12 +41,21 @@ export function backoffDelay(attempt, { first, max }, random = Math.random) {
 }
 
 /**
- * The one place an offline receipt goes to a printer. Printing through the local print agent
- * (static/js/print-agent.js, being built) is to be called from here; until then the receipt is
- * shown on the page, and its Print button prints it with the browser.
+ * The one place an offline receipt goes to a printer: it is shown on the page (its Print button
+ * prints it with the browser) and, when a print agent is paired with this register, printed on the
+ * receipt printer through the agent's local endpoint (static/js/print-agent.js), the sale's id as
+ * the job's id, so neither a retry nor the receipt job that comes once the sale syncs prints twice.
+ * The sale is in the outbox already: a printer problem is said, never a reason to lose it.
  */
-export async function printOfflineReceipt(receipt, page) {
+export async function printOfflineReceipt(receipt, page, { settings = agentSettings() } = {}) {
   view.renderReceipt(receipt, page);
+  if (!settings) return null;
+  try {
+    return await printReceipt(receipt, { id: receipt.sale_id, settings });
+  } catch (error) {
+    view.showMessage(`Receipt not printed (${error.reason ?? "error"}): ${error.message} Use Print on the receipt.`);
+    return null;
+  }
 }
 
 class OfflineRegister {
@@ -320,6 +331,7 @@ class OfflineRegister {
     const receipt = saleReceipt({ cart, stored, store, register: { code: register, name: registerName }, cashier });
     this.cart = new LocalCart({}, this.#page.store);
     this.render({});
+    showOnCustomerDisplay(register, customerDisplayEvent(cart, { register, symbol: this.#page.symbol, receipt }));
     await printOfflineReceipt(receipt, this.#page);
     this.#lowerStock(cart);
     this.#outboxChanged();
@@ -351,6 +363,9 @@ class OfflineRegister {
     view.renderTender(this.cart, page);
     view.showMessage(message, kind);
     this.#showConnection();
+    // The customer display of this browser follows the sale without the server (customer-display-channel.js).
+    const display = customerDisplayEvent(this.cart, { register: page.register, symbol: page.symbol });
+    showOnCustomerDisplay(page.register, display);
     sessionStorage.setItem(this.#key("local-sale"), JSON.stringify(this.cart));
     document.dispatchEvent(new CustomEvent("pos:rendered"));
   }

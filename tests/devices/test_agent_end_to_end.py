@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -75,9 +76,9 @@ def wait_until(condition, timeout=20.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def server(tmp_path, register, cashier, manager):
-    """The ASGI server on this test's database; on SQLite it opens the same file."""
+@contextmanager
+def devices_server(tmp_path, *extra_args, scheme="http"):
+    """The ASGI server on this test's database (on SQLite it opens the same file); yields its URL."""
     port = free_port()
     overrides = {"SECRET_KEY": "devices-" + uuid.uuid4().hex}
     if connection.vendor == "postgresql":
@@ -89,8 +90,14 @@ def server(tmp_path, register, cashier, manager):
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
         env.pop("DJANGO_SETTINGS_MODULE", None)
         env.update(RETAILPOS_VAR_DIR=str(var_dir), LOG_LEVEL="WARNING", **overrides)
-    with asgi_server(port, env, log_path=tmp_path / "server.log"):
-        yield f"http://127.0.0.1:{port}"
+    with asgi_server(port, env, *extra_args, log_path=tmp_path / "server.log"):
+        yield f"{scheme}://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def server(tmp_path, register, cashier, manager):
+    with devices_server(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -118,6 +125,8 @@ def butter(standard_rate, stock):
 class AgentProcess:
     def __init__(self, data_dir: Path, log_path: Path, **env):
         self.data_dir, self.log_path = data_dir, log_path
+        # Not the default port: other test runs on this machine may have an agent there.
+        self.local_port = free_port()
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_", "DATABASE_", "REDIS_"))
         }
@@ -127,20 +136,25 @@ class AgentProcess:
     def command(self, *args):
         return [sys.executable, "-m", "devices.agent", "--data-dir", str(self.data_dir), *args]
 
-    def pair(self, server, code):
+    def pair(self, server, code, *options, expect_success=True):
         result = subprocess.run(
-            self.command("pair", "--server", server, "--code", code, "--name", "test-pc"),
+            self.command(
+                "pair", "--server", server, "--code", code, "--name", "test-pc", "--local-port", str(self.local_port)
+            )
+            + list(options),
             cwd=BASE_DIR,
             env=self.env,
             capture_output=True,
             timeout=30,
         )
-        assert result.returncode == 0, result.stderr.decode()
+        if expect_success:
+            assert result.returncode == 0, result.stderr.decode()
+        return result
 
-    def start(self, **env):
+    def start(self, *options, **env):
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process keeps it
         self.process = subprocess.Popen(
-            self.command("run"), cwd=BASE_DIR, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT
+            self.command("run", *options), cwd=BASE_DIR, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
         return self

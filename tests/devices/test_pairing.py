@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from devices.models import Device, PairingCode, PrintJob
+from devices.models import Device, PairingCode, PrintJob, Register
 from devices.selectors import device_for_token, token_hash
 from devices.services import PAIRING_ATTEMPTS_ALLOWED, create_pairing_code, revoke_device
 
@@ -142,3 +142,17 @@ def test_the_device_list_shows_online_printer_state_and_jobs_not_printed(client,
 def pair_device_for(register):
     response = pair(create_pairing_code(register=register))
     return response.json()["device"], response.json()["token"]
+
+
+def test_the_checkout_page_of_a_paired_register_has_its_agents_address_and_local_key_never_the_token(
+    client, cashier, register
+):
+    client.force_login(cashier)
+    assert "data-agent-key" not in client.get("/pos/R1/").content.decode()  # no agent: the page prints no other way
+
+    _, token = pair_device_for(register)
+    page = client.get("/pos/R1/").content.decode()
+
+    key = Register.objects.get().local_print_key
+    assert f'data-agent-url="http://127.0.0.1:8631" data-agent-key="{key}"' in page
+    assert token not in page and token[:12] not in page

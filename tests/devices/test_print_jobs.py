@@ -1,7 +1,9 @@
 import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.template.loader import render_to_string
 
 from devices.models import Printer, PrintJob
 from devices.services import create_pairing_code, mark_job_failed, mark_job_printed, pair_device
@@ -54,7 +56,7 @@ def test_a_cash_sale_at_a_register_with_a_printer_queues_its_receipt_after_commi
         ("Butter", "1", "2.49"),
     ]
     assert (document["total"], document["change"], document["receipt_number"]) == ("4.87", "5.13", "R1-000001")
-    assert document["taxes"] == [{"code": "standard", "rate": "19", "net": "4.09", "tax": "0.78"}]
+    assert document["taxes"] == [{"code": "standard", "rate": "19", "net": "4.09", "tax": "0.78", "gross": "4.87"}]
     assert document["payments"][0] == {"method": "cash", "label": "Cash", "amount": "10.00", "reference": ""}
     assert document["open_drawer"] is True and document["copy"] is False
     assert document["qr"] == str(sale.pk) and document["cashier"] == "cashier"
@@ -123,3 +125,41 @@ def test_the_manager_reprints_a_receipt_from_the_sales_admin(
 
     assert response.status_code == 302
     assert PrintJob.objects.filter(kind="reprint", sale_id=sale.pk, payload__copy=True).count() == 1
+
+
+def test_the_receipt_shows_the_stores_local_time(register, cashier, product, printer, pushed):
+    sale = sell(register, cashier, [(product, "1")], [("cash", "5")])
+
+    created_at = receipt_document(sale)["created_at"]
+
+    local = sale.created_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert created_at == local.isoformat()
+    assert created_at[:16] == local.strftime("%Y-%m-%dT%H:%M")  # what the agent prints
+    assert not created_at.endswith("+00:00")
+
+
+def test_the_receipt_page_renders_the_receipt_document_with_the_sales_qr_code(
+    client, register, cashier, standard_rate, stock, printer, pushed
+):
+    name = "Grüße <b>€5</b> — 中文"
+    special = stock(ProductFactory(sku="X", name=name, price=Decimal("5"), tax_rate=standard_rate), 5)
+    sale = sell(register, cashier, [(special, "1")], [("cash", "10")])
+    client.force_login(cashier)
+
+    page = client.get(f"/pos/R1/receipts/{sale.pk}/").content.decode()
+
+    document = receipt_document(sale)
+    assert "Grüße &lt;b&gt;€5&lt;/b&gt; — 中文" in page and "<b>€5" not in page
+    assert document["receipt_number"] in page and document["footer"] in page
+    assert document["created_at"][:16].replace("T", " ") in page
+    assert "€5.00" in page and "€10.00" in page
+    assert '<div class="paper__qr"' in page and "<svg" in page
+    assert "*** COPY ***" not in page
+
+
+def test_a_copy_renders_as_a_copy(register, cashier, product, printer, pushed):
+    sale = sell(register, cashier, [(product, "1")], [("card", "1.19")])
+
+    html = render_to_string("sales/partials/receipt-paper.html", {"receipt": receipt_document(sale, copy=True)})
+
+    assert "*** COPY ***" in html and "Milk" in html and "€1.19" in html

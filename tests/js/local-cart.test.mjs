@@ -7,6 +7,7 @@ import {
   LocalCart,
   SaleRefused,
   containsCardNumber,
+  customerDisplayEvent,
   formatMoney,
   newSaleId,
   plainNumber,
@@ -250,5 +251,45 @@ describe("helpers", () => {
     assert.equal(containsCardNumber("4111-1111-1111-1111"), true);
     assert.equal(containsCardNumber("approval 4111111111111112"), false);
     assert.equal(containsCardNumber("TX 123456"), false);
+  });
+});
+
+describe("customer display", () => {
+  test("the open sale and then the paid one, in the shape the server pushes (sales/broadcasts.py)", () => {
+    const cart = new LocalCart({}, EUR);
+    assert.equal(customerDisplayEvent(cart, { register: "R1", symbol: "€" }).state, "idle");
+    cart.add(MILK);
+    cart.add(MILK);
+    cart.add(BREAD);
+    cart.addPayment({ method: "card", amount: "1" });
+    assert.deepEqual(customerDisplayEvent(cart, { register: "R1", symbol: "€" }), {
+      type: "display.updated",
+      register: "R1",
+      state: "open",
+      currency_symbol: "€",
+      lines: [
+        { name: "Milk", quantity: "2", amount: "2.38" },
+        { name: "Roggenbrot", quantity: "1", amount: "2.14" },
+      ],
+      item_count: "3",
+      total: "4.52",
+      paid: "1.00",
+      remaining: "3.52",
+      change: "0.00",
+    });
+    const receipt = { total: "4.52", paid_total: "10.00", change: "5.48", currency: "EUR", receipt_number: "R1-OFF-1" };
+    assert.deepEqual(customerDisplayEvent(cart, { register: "R1", symbol: "€", receipt }), {
+      type: "display.updated",
+      register: "R1",
+      state: "paid",
+      currency_symbol: "€",
+      lines: [],
+      item_count: "0",
+      total: "4.52",
+      paid: "10.00",
+      remaining: "0.00",
+      change: "5.48",
+      receipt_number: "R1-OFF-1",
+    });
   });
 });

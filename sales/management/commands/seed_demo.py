@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from devices.demo import install_demo_print_agent
 from devices.models import Register
 from inventory.models import Store
 from inventory.sample_catalog import install_sample_catalog
@@ -29,8 +30,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--products", type=int, default=200)
+        parser.add_argument(
+            "--demo-agent",
+            metavar="SERVER_URL",
+            help="also pair a demo print agent for R1 with this server (config in var/agent/, "
+            "receipts to var/printer/receipts.escpos); make run starts it",
+        )
 
-    def handle(self, *args, products, **options):
+    def handle(self, *args, products, demo_agent=None, **options):
         with transaction.atomic():
             store, _ = Store.objects.get_or_create(
                 code="main",
@@ -41,9 +48,25 @@ class Command(BaseCommand):
             passwords = self._demo_users()
         created = install_sample_catalog(store=store, count=products)
         self.stdout.write(f"Demo store {store.code}: {created} products added, registers R1 and R2.")
-        self.stdout.write(self.style.SUCCESS("Demo logins (http://127.0.0.1:8000/):"))
+        if demo_agent:
+            self._demo_agent(Register.objects.get(code="R1"), demo_agent)
+        self.stdout.write(self.style.SUCCESS(f"Demo logins ({demo_agent or 'http://127.0.0.1:8000'}/):"))
         for username, password in passwords.items():
             self.stdout.write(f"  {username:<10} password: {password}")
+
+    def _demo_agent(self, register, server: str) -> None:
+        agent = install_demo_print_agent(
+            register=register,
+            server=server,
+            data_dir=settings.VAR_DIR / "agent",
+            printer_file=settings.VAR_DIR / "printer" / "receipts.escpos",
+        )
+        printer = agent.printer
+        where = printer.address if printer.kind == printer.Kind.FILE else f"{printer.kind} printer {printer.address}"
+        self.stdout.write(
+            f"Demo print agent for {register.code} ({'paired now' if agent.paired_now else 'paired before'}, "
+            f"config in {agent.data_dir}): receipts print to {where}"
+        )
 
     def _demo_users(self) -> dict[str, str]:
         """Random passwords on first run, kept in var/ (not in git) so later runs can print them."""
