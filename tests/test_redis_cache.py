@@ -12,6 +12,11 @@ pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the cac
 def test_request_contexts_share_one_pool_and_reuse_its_connections():
     pools, clients = [], []
 
+    def connections(pool):
+        return len(pool._available_connections) + len(pool._in_use_connections)
+
+    before = connections(caches["default"]._cache._get_connection_pool(write=True))
+
     def request():
         # Each thread (under ASGI: each request context) gets a cache object of its own.
         cache = caches["default"]
@@ -27,5 +32,5 @@ def test_request_contexts_share_one_pool_and_reuse_its_connections():
 
     assert len({id(pool) for pool in pools}) == 1
     assert len({id(client) for client in clients}) == 1
-    # Five sequential "requests" need one connection, not five.
-    assert len(pools[0]._available_connections) + len(pools[0]._in_use_connections) == 1
+    # Five sequential "requests" need one connection at most, not five.
+    assert connections(pools[0]) == max(before, 1)
