@@ -20,11 +20,26 @@ class ModelBackendLoadingPermissions(ModelBackend):
     """
 
     def get_user(self, user_id):
-        user = next(iter(get_user_model()._default_manager.raw(_user_with_permissions_sql(), [user_id])), None)
-        if user is None or not self.user_can_authenticate(user):
+        user_model = get_user_model()
+        if connection.vendor == "postgresql":
+            # Its driver gives every user field as the ORM would: skip the raw queryset's machinery.
+            with connection.cursor() as cursor:
+                cursor.execute(_user_with_permissions_sql(), [user_id])
+                row = cursor.fetchone()
+            if row is None:
+                return None
+            *values, permission_names = row
+            fields = [field.attname for field in user_model._meta.concrete_fields]
+            user = user_model.from_db(connection.alias, fields, values)
+        else:
+            user = next(iter(user_model._default_manager.raw(_user_with_permissions_sql(), [user_id])), None)
+            if user is None:
+                return None
+            permission_names = user.permission_names
+        if not self.user_can_authenticate(user):
             return None
         if not user.is_superuser:  # a superuser has every permission, not only those assigned
-            user._perm_cache = set(user.permission_names.split(_SEPARATOR)) if user.permission_names else set()
+            user._perm_cache = set(permission_names.split(_SEPARATOR)) if permission_names else set()
         return user
 
 
@@ -42,8 +57,9 @@ def _user_with_permissions_sql() -> str:
 
     user_id = quote(user_model._meta.pk.column)
     aggregate = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    columns = ", ".join(f"u.{quote(field.column)}" for field in user_model._meta.concrete_fields)
     return f"""
-SELECT u.*, (
+SELECT {columns}, (
     SELECT {aggregate}(ct.app_label || '.' || p.codename, '{_SEPARATOR}')
     FROM {table(Permission)} p JOIN {table(ContentType)} ct ON ct.id = p.content_type_id
     WHERE p.id IN (
