@@ -24,8 +24,10 @@ from inventory.serializers import CatalogProductSerializer
 # The product fields a register keeps in its catalogue; changing only others pushes nothing.
 REGISTER_FIELDS = frozenset({"sku", "barcode", "name", "price", "tax_rate", "active"})
 
-# Set inside ``catalog_bulk_change``: product saves leave the push to its one ``catalog.changed``.
+# Set inside ``catalog_bulk_change``: product saves leave the push to its one ``catalog.changed``,
+# and so do stock movements of the stores it covers (``None``: every store).
 _in_bulk_change: ContextVar[bool] = ContextVar("in_bulk_catalog_change", default=False)
+_bulk_change_store_ids: ContextVar[frozenset[int] | None] = ContextVar("bulk_change_store_ids", default=None)
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,17 @@ def record_movements(
         else:
             balances = _add_deltas_checking_shortages(store, deltas, allow_negative=allow_negative)
             _write_movements(store, deltas, balances, **movement)
-        transaction.on_commit(partial(broadcast_stock_levels, store_id=store.pk, balances=balances))
+        if not _covered_by_bulk_change(store.pk):
+            transaction.on_commit(partial(broadcast_stock_levels, store_id=store.pk, balances=balances))
     return balances
+
+
+def _covered_by_bulk_change(store_id: int) -> bool:
+    """Whether a ``catalog.changed`` after commit already tells this store's registers to fetch deltas."""
+    if not _in_bulk_change.get():
+        return False
+    store_ids = _bulk_change_store_ids.get()
+    return store_ids is None or store_id in store_ids
 
 
 def _write_movements(store, deltas, balances, *, reason, reference, note, user) -> None:
@@ -206,6 +217,15 @@ def _move_in_one_statement(store, deltas, *, allow_negative, reason, reference, 
     raise RuntimeError("stock rows missing after creating them")
 
 
+def lock_stock_levels(*, store: Store, product_ids: list[int]) -> dict[int, StockLevel]:
+    """Lock (creating where missing) the store's stock rows for these products, in product order.
+
+    For operations that set an on-hand quantity (counts, imports): read the balance under the
+    lock, then ``record_movements`` the difference in the same transaction.
+    """
+    return _lock_levels(store, sorted(product_ids))
+
+
 def _lock_levels(store: Store, product_ids: list[int]) -> dict[int, StockLevel]:
     """Lock (creating where missing) the store's stock rows for these products, in pk order."""
 
@@ -273,12 +293,13 @@ def save_tax_rate(*, tax_rate: TaxRate, changed_fields: Iterable[str] | None = N
 def catalog_bulk_change(*, store_ids: list[int] | None = None) -> Iterator[None]:
     """Change many products in one transaction; after commit registers get one ``catalog.changed``.
 
-    Inside, ``save_product`` pushes nothing per product, and the registers of ``store_ids``
-    (default: every store) fetch the deltas instead. Writes that bypass ``save()``
+    Inside, ``save_product`` and ``record_movements`` (for these stores) push nothing per change,
+    and the registers of ``store_ids`` (default: every store) fetch the deltas instead. Writes that bypass ``save()``
     (``update()``, ``bulk_update``, ``bulk_create``) must set ``updated_at`` themselves, or the
     deltas will not include those products.
     """
     token = _in_bulk_change.set(True)
+    stores_token = _bulk_change_store_ids.set(None if store_ids is None else frozenset(store_ids))
     try:
         with transaction.atomic():
             yield
@@ -286,6 +307,7 @@ def catalog_bulk_change(*, store_ids: list[int] | None = None) -> Iterator[None]
                 store_ids = list(Store.objects.values_list("pk", flat=True))
             transaction.on_commit(partial(broadcast_catalog_changed, store_ids=store_ids))
     finally:
+        _bulk_change_store_ids.reset(stores_token)
         _in_bulk_change.reset(token)
 
 
