@@ -108,7 +108,6 @@ class ImportReport:
             self.errors.append(error)
 
     def summary(self) -> str:
-        verb = "would be" if not self.committed else "were"
         text = (
             f"{self.rows} rows: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.invalid_rows} with errors; {self.stock_movements} stock movements"
@@ -116,7 +115,7 @@ class ImportReport:
         if self.committed:
             return f"Imported. {text}."
         if self.dry_run:
-            return f"Dry run, nothing written. {text} ({verb} applied)."
+            return f"Dry run, nothing written. {text}."
         return f"Nothing imported: {self.error_count} errors. {text}."
 
 
@@ -411,7 +410,10 @@ class _ImportRun:
         on_hand = None
         if (text := cell("on_hand")) is not None:
             try:
-                on_hand = parse_decimal(text, decimal_comma=self.decimal_comma, places=3, max_digits=14)
+                # Negative too: offline sales may have driven a balance below zero, and an export says so.
+                on_hand = parse_decimal(
+                    text, decimal_comma=self.decimal_comma, places=3, max_digits=14, allow_negative=True
+                )
             except NumberError as error:
                 fail("on_hand", str(error))
 
