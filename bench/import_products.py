@@ -173,8 +173,12 @@ def plain_resource_class():
     from inventory.models import Category, Product, TaxRate
 
     class PlainProductResource(resources.ModelResource):
-        category = fields.Field(attribute="category", column_name="category", widget=widgets.ForeignKeyWidget(Category, "name"))
-        tax_rate = fields.Field(attribute="tax_rate", column_name="tax_code", widget=widgets.ForeignKeyWidget(TaxRate, "code"))  # fmt: skip
+        category = fields.Field(
+            attribute="category", column_name="category", widget=widgets.ForeignKeyWidget(Category, "name")
+        )
+        tax_rate = fields.Field(
+            attribute="tax_rate", column_name="tax_code", widget=widgets.ForeignKeyWidget(TaxRate, "code")
+        )
 
         class Meta:
             model = Product

@@ -10,15 +10,16 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import BinaryIO
 
 ENCODINGS = ("utf-8", "cp1252")
 DELIMITERS = (",", ";", "\t")
 _SNIFF_BLOCK = 1 << 20
 
-_POINT_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
-_COMMA_NUMBER = re.compile(r"[+-]?(?:\d+(?:,\d*)?|,\d+)\Z")
+# Sign, whole part, fraction: "12", "12.5", ".5", "-3." (or with a comma).
+_POINT_PARTS = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?\Z")
+_COMMA_PARTS = re.compile(r"([+-]?)(\d*)(?:,(\d*))?\Z")
 
 
 class UnreadableFile(Exception):
@@ -148,26 +149,25 @@ def parse_decimal(
 ) -> Decimal:
     """A decimal from a cell, exactly as written: no thousands separators, no silent rounding."""
     text = text.strip()
-    if decimal_comma:
-        if not _COMMA_NUMBER.match(text):
-            hint = " (this import reads decimal commas, e.g. 1,99)" if _POINT_NUMBER.match(text) else ""
-            raise NumberError(f"{text!r} is not a number{hint}")
-        text = text.replace(",", ".")
-    elif not _POINT_NUMBER.match(text):
-        hint = " (this import reads decimal points, e.g. 1.99)" if _COMMA_NUMBER.match(text) else ""
+    match = (_COMMA_PARTS if decimal_comma else _POINT_PARTS).match(text)
+    if match is None or not (match.group(2) or match.group(3)):
+        other = _POINT_PARTS if decimal_comma else _COMMA_PARTS
+        hint = ""
+        if (hinted := other.match(text)) and (hinted.group(2) or hinted.group(3)):
+            hint = (
+                " (this import reads decimal commas, e.g. 1,99)"
+                if decimal_comma
+                else (" (this import reads decimal points, e.g. 1.99)")
+            )
         raise NumberError(f"{text!r} is not a number{hint}")
-    try:
-        value = Decimal(text)
-    except InvalidOperation as error:  # pragma: no cover - the patterns admit only valid literals
-        raise NumberError(f"{text!r} is not a number") from error
-    if value < 0 and not allow_negative:
+    sign, whole, fraction = match.groups()
+    if sign == "-" and not allow_negative and (whole.strip("0") or (fraction or "").strip("0")):
         raise NumberError(f"{text} is negative; it must be 0 or more")
-    exponent = value.as_tuple().exponent
-    if -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
+    if fraction and len(fraction) > places and fraction[places:].strip("0"):
         raise NumberError(f"{text} has more than {places} decimal places")
-    if abs(value) >= Decimal(10) ** (max_digits - places):
+    if len(whole.lstrip("0")) > max_digits - places:
         raise NumberError(f"{text} is too large")
-    return value
+    return Decimal(f"{sign or ''}{whole or '0'}.{fraction or '0'}")
 
 
 def format_decimal(value: Decimal, *, decimal_comma: bool = False) -> str:

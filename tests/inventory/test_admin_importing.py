@@ -32,9 +32,12 @@ def test_preview_shows_new_updated_unchanged_with_changed_fields_then_confirm_im
 ):
     ProductFactory(sku="OLD", name="Old name", barcode=None, tax_rate=standard_rate, price=D("1.00"), cost=D("0.50"))
     ProductFactory(sku="SAME", name="Same", barcode=None, tax_rate=standard_rate, price=D("2.00"), cost=D("1.00"))
-    text = (
-        HEADER
-        + "OLD,,New name,,standard,1.00,0.50,1,\nSAME,,Same,,standard,2.00,1.00,1,\nNEW,,Brand new,,standard,3.00,,1,4\n"
+    text = HEADER + "".join(
+        [
+            "OLD,,New name,,standard,1.00,0.50,1,\n",
+            "SAME,,Same,,standard,2.00,1.00,1,\n",
+            "NEW,,Brand new,,standard,3.00,,1,4\n",
+        ]
     )
 
     response = upload(manager_client, text)
