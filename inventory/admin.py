@@ -14,6 +14,7 @@ from inventory.csv_files import format_quantity
 from inventory.exporting import product_rows
 from inventory.forms import TOO_BIG, ProductConfirmImportForm, ProductExportForm, ProductImportForm
 from inventory.importing import ADMIN_MAX_ROWS, PREVIEW_ROWS, ImportRefused, import_products
+from inventory.labels import barcode_svg, labels_document
 from inventory.models import (
     Adjustment,
     AdjustmentLine,
@@ -122,6 +123,7 @@ class ProductAdmin(ImportExportModelAdmin):
 
     resource_classes = [ProductResource]
     formats = [CSV]
+    actions = ["shelf_labels"]
     import_form_class = ProductImportForm
     confirm_form_class = ProductConfirmImportForm
     export_form_class = ProductExportForm
@@ -129,6 +131,23 @@ class ProductAdmin(ImportExportModelAdmin):
 
     def save_model(self, request, obj, form, change):
         save_product(product=obj, changed_fields=form.changed_data if change else None)
+
+    @admin.action(description="Shelf labels for the selected products (printable sheet)")
+    def shelf_labels(self, request, queryset):
+        """A printable sheet of shelf labels (name, price, barcode); with several stores, pick whose prices."""
+        stores = list(Store.objects.all())
+        store = next((s for s in stores if str(s.pk) == request.POST.get("store")), None)
+        if store is None and len(stores) == 1:
+            store = stores[0]
+        context = {**self.admin_site.each_context(request), "title": "Shelf labels", "opts": self.model._meta}
+        if store is None:
+            context.update({"stores": stores, "products": queryset.order_by("sku")})
+            return TemplateResponse(request, "admin/inventory/product/labels_choose_store.html", context)
+        document = labels_document(products=queryset.order_by("sku"), store=store)
+        for label in document["labels"]:
+            label["svg"] = barcode_svg(label["barcode"], label["symbology"])
+        context.update({"document": document, "store": store})
+        return TemplateResponse(request, "admin/inventory/product/labels.html", context)
 
     # --- import ------------------------------------------------------------------------------
 
