@@ -169,10 +169,21 @@ WITH change AS (
 )
 SELECT locked.product_id, locked.on_hand, updated.on_hand FROM locked LEFT JOIN updated USING (product_id)
 """
+# The stock rows a change finds missing, created with the change as their balance, and their
+# ledger rows; a row another transaction created meanwhile is skipped (and moved as usual).
 _CREATE_LEVELS_SQL = """
-INSERT INTO {level} (store_id, product_id, on_hand, updated_at)
-SELECT %(store)s, product_id, 0, %(now)s FROM unnest(%(product_ids)s::bigint[]) AS product_id
-ON CONFLICT DO NOTHING
+WITH created AS (
+    INSERT INTO {level} (store_id, product_id, on_hand, updated_at)
+    SELECT %(store)s, product_id, delta, %(now)s
+    FROM unnest(%(product_ids)s::bigint[], %(deltas)s::numeric[]) AS change(product_id, delta)
+    ON CONFLICT DO NOTHING
+    RETURNING product_id, on_hand
+), moved AS (
+    INSERT INTO {movement} ({movement_columns})
+    SELECT %(store)s, product_id, on_hand, on_hand, %(reason)s, %(reference)s, %(note)s, %(user)s::{user_type}, %(now)s
+    FROM created
+)
+SELECT product_id, on_hand FROM created
 """
 _MOVEMENT_COLUMNS = (
     "store", "product", "delta", "balance_after", "reason", "reference", "note", "created_by", "created_at",
@@ -188,6 +199,12 @@ def _move_in_one_statement(store, deltas, *, allow_negative, reason, reference, 
         # A NULL user needs its type spelled out in a SELECT list.
         user_type=StockMovement._meta.get_field("created_by").cast_db_type(connection),
     )
+    create_sql = _CREATE_LEVELS_SQL.format(
+        level=quote(StockLevel._meta.db_table),
+        movement=quote(StockMovement._meta.db_table),
+        movement_columns=", ".join(quote(StockMovement._meta.get_field(name).column) for name in _MOVEMENT_COLUMNS),
+        user_type=StockMovement._meta.get_field("created_by").cast_db_type(connection),
+    )
     product_ids = sorted(deltas)
     params = {
         "product_ids": product_ids,
@@ -200,28 +217,36 @@ def _move_in_one_statement(store, deltas, *, allow_negative, reason, reference, 
         "note": note,
         "user": user.pk if user is not None else None,
     }
-    for _ in range(2):
+    balances: dict[int, Decimal] = {}
+    for _ in range(3):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if len(rows) == len(product_ids) and rows[0][2] is not None:
-            return {product_id: after for product_id, _, after in rows}
-        if len(rows) == len(product_ids):
-            before = {product_id: on_hand for product_id, on_hand, _ in rows}
-            raise InsufficientStock(
-                [
-                    Shortage(product_id, before[product_id], -delta)
-                    for product_id, delta in deltas.items()
-                    if delta < 0 and before[product_id] + delta < 0
-                ]
-            )
-        # A product without a stock row in this store yet: create it (at zero) and go again. One
-        # statement: an import's opening stock creates thousands at a time.
+        if len(rows) == len(params["product_ids"]) and rows[0][2] is not None:
+            return {**balances, **{product_id: after for product_id, _, after in rows}}
+        # Refused: a balance would go below zero, or a product has no stock row in this store yet.
+        # The rows that exist are locked now, so what they hold is what a retry would find.
+        before = {product_id: on_hand for product_id, on_hand, _ in rows}
+        pending = dict(zip(params["product_ids"], params["deltas"], strict=True))
+        shortages = [
+            Shortage(product_id, before.get(product_id, Decimal("0")), -delta)
+            for product_id, delta in pending.items()
+            if delta < 0 and before.get(product_id, Decimal("0")) + delta < 0
+        ]
+        if shortages and not allow_negative:
+            raise InsufficientStock(shortages)
+        # Create the missing rows with their delta as the balance, and their ledger rows, in one
+        # statement (an import's opening stock creates thousands at a time); then move the others.
+        missing = [product_id for product_id in pending if product_id not in before]
         with connection.cursor() as cursor:
-            cursor.execute(
-                _CREATE_LEVELS_SQL.format(level=quote(StockLevel._meta.db_table)),
-                {"store": store.pk, "product_ids": product_ids, "now": params["now"]},
-            )
+            cursor.execute(create_sql, {**params, "product_ids": missing, "deltas": [pending[pid] for pid in missing]})
+            created = dict(cursor.fetchall())
+        balances.update(created)
+        # Rows another transaction created meanwhile were skipped: they are moved like the rest.
+        remaining = [product_id for product_id in pending if product_id not in created]
+        if not remaining:
+            return balances
+        params = {**params, "product_ids": remaining, "deltas": [pending[pid] for pid in remaining]}
     raise RuntimeError("stock rows missing after creating them")
 
 
