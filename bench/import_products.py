@@ -91,7 +91,7 @@ def run_import_benchmark(config: Config, *, env: dict[str, str], say) -> dict:
         )
     results["ratio_new_to_plain"] = round(results["new"]["rows_per_second"] / results["plain"]["rows_per_second"], 1)
     peak = max(results[mode]["peak_megabytes"] for mode in ("new", "unchanged"))
-    results["verdicts"] = {
+    results["bars_met"] = {
         "new_rows_per_second": results["new"]["rows_per_second"] >= Bars.new_rows_per_second,
         "unchanged_rows_per_second": results["unchanged"]["rows_per_second"] >= Bars.unchanged_rows_per_second,
         "ratio_to_plain": results["ratio_new_to_plain"] >= Bars.ratio_to_plain,
@@ -106,7 +106,7 @@ def rows_for_report(results: dict) -> list[tuple[str, str, str, str]]:
 
     if "error" in results:
         return [("product import", f"failed: {results['error'][:60]}", "", "FAIL")]
-    new, unchanged, plain, verdicts = results["new"], results["unchanged"], results["plain"], results["verdicts"]
+    new, unchanged, plain, verdicts = results["new"], results["unchanged"], results["plain"], results["bars_met"]
     return [
         (
             f"import {results['rows']:,} new products: rows/s",
@@ -266,7 +266,7 @@ def main() -> int:
     path = report.write(config.output_dir, "import_products", results, {"machine": report.machine()})
     say(f"wrote {path}")
     report.print_table(rows_for_report(results))
-    return 0 if all(results["verdicts"].values()) else 3
+    return 0 if all(results["bars_met"].values()) else 3
 
 
 if __name__ == "__main__":
