@@ -115,3 +115,12 @@ def test_export_downloads_what_the_import_reads_back(manager_client, store, prod
 
     response = upload(manager_client, body.lstrip("\ufeff"), store=store.pk)
     assert (response.context["report"].unchanged, response.context["report"].error_count) == (1, 0)
+
+
+def test_file_over_the_admin_size_limit_is_refused_before_reading(manager_client, store, monkeypatch):
+    monkeypatch.setattr("inventory.forms.ADMIN_MAX_BYTES", 10)
+
+    response = upload(manager_client, HEADER + "A,,Milk,,standard,1.19,,1,\n")
+
+    assert response.context["form"].errors["import_file"][0].startswith("The back office imports files of up to")
+    assert "report" not in response.context

@@ -238,3 +238,13 @@ def test_rows_are_processed_in_chunks_with_the_same_result(store, tax_rates):
     report = run("duplicate_sku.csv", store=store, chunk_rows=1)
 
     assert errors(report) == ['line 4, column "sku": SKU a-1 is also on line 2: each product once per file']
+
+
+def test_a_row_spanning_lines_is_named_by_its_first_line(store, tax_rates):
+    report = run("quoted_newlines_errors.csv", store=store)
+
+    # Lines: header 1, A-1 on 2-3, A-2 on 4, A-3 on 5-6.
+    assert errors(report) == [
+        "line 4, column \"price\": '1.2.3' is not a number",
+        "line 5, column \"price\": 'x' is not a number",
+    ]
