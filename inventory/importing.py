@@ -315,7 +315,8 @@ class _ImportRun:
             stored = existing.get(row.sku.upper())
             if stored is None:
                 new_rows.append(row)
-                self.record(RowOutcome(row.line, row.sku, "new"))
+                if len(self.report.outcomes) < self.keep_outcomes:
+                    self.report.outcomes.append(RowOutcome(row.line, row.sku, "new"))
                 continue
             changes = self.changes(stored, row)
             stock = None
@@ -331,7 +332,9 @@ class _ImportRun:
                     (name, self.display(name, stored[_attname(name)]), self.display(name, value))
                     for name, value in changes.items()
                 ]
-                self.record(RowOutcome(row.line, row.sku, "updated", tuple(described + ([stock] if stock else []))))
+                self.report.outcomes.append(
+                    RowOutcome(row.line, row.sku, "updated", tuple(described + ([stock] if stock else [])))
+                )
             if changes:
                 product = Product(**{name: stored[name] for name in _STORED})
                 for name, value in changes.items():
@@ -369,10 +372,6 @@ class _ImportRun:
                 for pk, values in zip(ids, new_values, strict=True):
                     copy.write_row((pk, *values, self.now))
         return ids
-
-    def record(self, outcome: RowOutcome | None) -> None:
-        if outcome is not None and len(self.report.outcomes) < self.keep_outcomes:
-            self.report.outcomes.append(outcome)
 
     def parse(self, csv_row) -> _Row | None:
         """The row's values, or ``None`` after reporting its errors (one per bad cell)."""
