@@ -16,6 +16,7 @@ from bench.config import BASE_DIR, Config
 from bench.cpu import CORES, CpuMeter
 from bench.fanout import FANOUT_ENABLED, P99_BAR_MS, run_fanout
 from bench.http_client import wait_until_serving
+from bench.import_products import IMPORT_ENABLED, rows_for_report, run_import_benchmark
 from bench.offline_drain import run_offline_drain
 from bench.pgbench import run_pgbench
 from bench.scan import WARMUP_SCANS, probe_scan_endpoint, run_scan_over_http, scan_plan
@@ -109,6 +110,8 @@ class Benchmark:
         self.results["scan"] = scan
         if FANOUT_ENABLED:
             self.results["fanout"] = self.fanout()
+        if IMPORT_ENABLED:
+            self.results["import_products"] = self.import_products()
 
         best = max(closed_runs, key=lambda run: run["sales_per_second"])
         chosen = best["workers"]
@@ -192,6 +195,15 @@ class Benchmark:
             # The checkout figures stand on their own; report the fan-out as failed.
             traceback.print_exc()
             say(f"fan-out failed: {error}")
+            return {"error": str(error)}
+
+    def import_products(self) -> dict:
+        try:
+            return run_import_benchmark(self.config, env=self.env, say=say)
+        except Exception as error:
+            # The checkout figures stand on their own; report the import as failed.
+            traceback.print_exc()
+            say(f"product import failed: {error}")
             return {"error": str(error)}
 
     def offline_drain(self, server: UvicornServer, session: Session) -> dict:
@@ -343,6 +355,9 @@ class Benchmark:
                 and (fanout["latency"]["p99_ms"] or float("inf")) <= P99_BAR_MS
                 and fanout["lost"] == 0
             )
+        imported = results.get("import_products")
+        if imported is not None:
+            passes["import"] = "error" not in imported and all(imported["bars_met"].values())
         verdicts = {
             "closed_loop_sales_per_second": passes["closed"],
             "open_loop_p99_ms": passes["open"],
@@ -354,6 +369,8 @@ class Benchmark:
         }
         if fanout is not None:
             verdicts["fanout_p99_ms_nothing_lost"] = passes["fanout"]
+        if imported is not None:
+            verdicts["import_products_bars"] = passes["import"]
         for name, figures in results.items():
             extra = {"verdicts": verdicts} if name != "pgbench" else {}
             path = report.write(config.output_dir, name, {**figures, **extra}, self.context)
@@ -440,6 +457,8 @@ class Benchmark:
         rows += _offline_rows(offline, bars=bars, drained=passes["offline_drain"], books=passes["offline_books"])
         if fanout is not None:
             rows += _fanout_rows(fanout, passed=passes["fanout"])
+        if imported is not None:
+            rows += rows_for_report(imported)
         print()
         machine = self.context["machine"]
         print(f"Checkout benchmark, {machine['cores']} cores, commit {machine['git_commit']}")

@@ -7,10 +7,8 @@ GTIN_LENGTHS = (8, 12, 13, 14)
 
 def gtin_check_digit(digits_without_check: str) -> int:
     """Return the GS1 check digit for the given leading digits."""
-    total = 0
     # Weights 3,1,3,1,... counted from the rightmost digit before the check digit.
-    for position, char in enumerate(reversed(digits_without_check)):
-        total += int(char) * (3 if position % 2 == 0 else 1)
+    total = 3 * sum(map(int, digits_without_check[::-1][::2])) + sum(map(int, digits_without_check[::-1][1::2]))
     return (10 - total % 10) % 10
 
 

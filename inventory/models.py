@@ -24,6 +24,12 @@ class Store(models.Model):
     )
     timezone = models.CharField(max_length=64, default="Europe/Berlin")
     address = models.TextField(blank=True)
+    decimal_separator = models.CharField(
+        max_length=1,
+        choices=[(".", "Point (1.99)"), (",", "Comma (1,99)")],
+        default=".",
+        help_text="How numbers are written in this store's spreadsheets (CSV import and export).",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -160,3 +166,212 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()} {self.delta:+} {self.product_id}@{self.store_id}"
+
+
+QUANTITY = {"max_digits": 14, "decimal_places": 3}
+
+
+class Supplier(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ReorderRule(models.Model):
+    """When a product's on-hand in a store is at or below ``reorder_point``, order ``reorder_quantity``."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="reorder_rules")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reorder_rules")
+    reorder_point = models.DecimalField(**QUANTITY, validators=[MinValueValidator(ZERO)])
+    reorder_quantity = models.DecimalField(**QUANTITY, validators=[MinValueValidator(Decimal("0.001"))])
+    supplier = models.ForeignKey(Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["store", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "product"], name="reorderrule_one_per_store_product"),
+            models.CheckConstraint(condition=Q(reorder_quantity__gt=0), name="reorderrule_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.product} @ {self.store.code}: at {self.reorder_point} order {self.reorder_quantity}"
+
+
+class StockDocument(models.Model):
+    """What the stock operations have in common: a store, who made it and why, and whether it is posted.
+
+    A document is drafted (lines can change) and then posted once: posting writes its ledger
+    movements in one transaction, after which it is read-only.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_posted(self) -> bool:
+        return self.posted_at is not None
+
+
+class PurchaseOrder(StockDocument):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ORDERED = "ordered", "Ordered"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+
+    class Meta(StockDocument.Meta):
+        verbose_name = "purchase order"
+
+    def __str__(self):
+        return f"PO-{self.pk} {self.supplier or 'no supplier'} → {self.store.code}"
+
+
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**QUANTITY, validators=[MinValueValidator(Decimal("0.001"))])
+    quantity_received = models.DecimalField(**QUANTITY, default=ZERO, editable=False)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["order", "product"], name="purchaseorderline_once_per_order")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+
+class GoodsReceipt(StockDocument):
+    """Goods received in a store, against a purchase order or ad hoc."""
+
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="receipts"
+    )
+    reference = models.CharField(max_length=100, blank=True, help_text="The supplier's delivery note number.")
+
+    class Meta(StockDocument.Meta):
+        verbose_name = "goods receipt"
+
+    def __str__(self):
+        return f"GR-{self.pk} @ {self.store.code}"
+
+
+class GoodsReceiptLine(models.Model):
+    receipt = models.ForeignKey(GoodsReceipt, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**QUANTITY, validators=[MinValueValidator(Decimal("0.001"))])
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+
+class StockCount(StockDocument):
+    """A stock take: counted quantities become adjustments for the differences when it is posted."""
+
+    class Meta(StockDocument.Meta):
+        verbose_name = "stock count"
+
+    def __str__(self):
+        return f"Count-{self.pk} @ {self.store.code}"
+
+
+class StockCountLine(models.Model):
+    """A counted quantity, and the balance the system had when it was entered (the snapshot).
+
+    Posting adds ``counted - expected`` to the ledger: sales booked after the line was entered
+    are already in the balance and are not counted twice.
+    """
+
+    count = models.ForeignKey(StockCount, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    counted = models.DecimalField(**QUANTITY, validators=[MinValueValidator(ZERO)])
+    expected = models.DecimalField(**QUANTITY, editable=False, help_text="On hand when the count was entered.")
+    counted_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["count", "product"], name="stockcountline_once_per_count")]
+
+    def __str__(self):
+        return f"{self.product}: counted {self.counted}, expected {self.expected}"
+
+    @property
+    def difference(self) -> Decimal:
+        return self.counted - self.expected
+
+
+class Transfer(StockDocument):
+    """Stock moved from ``store`` to ``to_store``: posting books it out of one and into the other."""
+
+    to_store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(StockDocument.Meta):
+        verbose_name = "transfer"
+        constraints = [
+            models.CheckConstraint(condition=~Q(store=models.F("to_store")), name="transfer_between_two_stores")
+        ]
+
+    def __str__(self):
+        return f"TR-{self.pk} {self.store.code} → {self.to_store.code}"
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**QUANTITY, validators=[MinValueValidator(Decimal("0.001"))])
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+
+class Adjustment(StockDocument):
+    class Reason(models.TextChoices):
+        DAMAGE = "damage", "Damage"
+        THEFT = "theft", "Theft"
+        CORRECTION = "correction", "Correction"
+
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+
+    class Meta(StockDocument.Meta):
+        verbose_name = "stock adjustment"
+
+    def __str__(self):
+        return f"ADJ-{self.pk} {self.get_reason_display()} @ {self.store.code}"
+
+
+class AdjustmentLine(models.Model):
+    adjustment = models.ForeignKey(Adjustment, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    delta = models.DecimalField(**QUANTITY, help_text="Negative for stock lost, positive for stock found.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.delta:+} × {self.product}"

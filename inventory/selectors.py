@@ -1,12 +1,14 @@
 """Catalogue and stock reads."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from inventory.models import Product, StockLevel, Store
+from inventory.models import Product, StockLevel, StockMovement, Store
 
 
 def search_products(*, query: str, store: Store, limit: int = 20) -> QuerySet[Product]:
@@ -95,3 +97,42 @@ def register_catalog(*, store: Store, since: datetime | None = None, after_id: i
         )
         products = products.filter(pk__in=changed)
     return products.order_by("pk")
+
+
+@dataclass(frozen=True)
+class LedgerDrift:
+    store_id: int
+    product_id: int
+    on_hand: Decimal
+    ledger: Decimal
+
+
+# One pass over balances and movements, grouped per store and product; quantities have three
+# decimals, so anything under half a thousandth is SQLite's floating point, not drift.
+_LEDGER_DRIFT_SQL = """
+SELECT store_id, product_id, sum(balance), sum(moved) FROM (
+    SELECT store_id, product_id, on_hand AS balance, 0 AS moved FROM {level}
+    UNION ALL
+    SELECT store_id, product_id, 0, delta FROM {movement}
+) AS both_sides
+GROUP BY store_id, product_id
+HAVING abs(sum(balance) - sum(moved)) >= 0.0005
+ORDER BY store_id, product_id
+"""
+
+
+def ledger_drift() -> list[LedgerDrift]:
+    """Every stock balance that differs from the sum of its ledger movements (a balance without movements
+    counts as a ledger of 0, movements without a balance as a balance of 0)."""
+    quote = connection.ops.quote_name
+    sql = _LEDGER_DRIFT_SQL.format(level=quote(StockLevel._meta.db_table), movement=quote(StockMovement._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    quantum = Decimal("0.001")
+    return [
+        LedgerDrift(
+            store_id, product_id, Decimal(str(on_hand)).quantize(quantum), Decimal(str(ledger)).quantize(quantum)
+        )
+        for store_id, product_id, on_hand, ledger in rows
+    ]

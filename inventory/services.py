@@ -24,8 +24,10 @@ from inventory.serializers import CatalogProductSerializer
 # The product fields a register keeps in its catalogue; changing only others pushes nothing.
 REGISTER_FIELDS = frozenset({"sku", "barcode", "name", "price", "tax_rate", "active"})
 
-# Set inside ``catalog_bulk_change``: product saves leave the push to its one ``catalog.changed``.
+# Set inside ``catalog_bulk_change``: product saves leave the push to its one ``catalog.changed``,
+# and so do stock movements of the stores it covers (``None``: every store).
 _in_bulk_change: ContextVar[bool] = ContextVar("in_bulk_catalog_change", default=False)
+_bulk_change_store_ids: ContextVar[frozenset[int] | None] = ContextVar("bulk_change_store_ids", default=None)
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,17 @@ def record_movements(
         else:
             balances = _add_deltas_checking_shortages(store, deltas, allow_negative=allow_negative)
             _write_movements(store, deltas, balances, **movement)
-        transaction.on_commit(partial(broadcast_stock_levels, store_id=store.pk, balances=balances))
+        if not _covered_by_bulk_change(store.pk):
+            transaction.on_commit(partial(broadcast_stock_levels, store_id=store.pk, balances=balances))
     return balances
+
+
+def _covered_by_bulk_change(store_id: int) -> bool:
+    """Whether a ``catalog.changed`` after commit already tells this store's registers to fetch deltas."""
+    if not _in_bulk_change.get():
+        return False
+    store_ids = _bulk_change_store_ids.get()
+    return store_ids is None or store_id in store_ids
 
 
 def _write_movements(store, deltas, balances, *, reason, reference, note, user) -> None:
@@ -158,6 +169,22 @@ WITH change AS (
 )
 SELECT locked.product_id, locked.on_hand, updated.on_hand FROM locked LEFT JOIN updated USING (product_id)
 """
+# The stock rows a change finds missing, created with the change as their balance, and their
+# ledger rows; a row another transaction created meanwhile is skipped (and moved as usual).
+_CREATE_LEVELS_SQL = """
+WITH created AS (
+    INSERT INTO {level} (store_id, product_id, on_hand, updated_at)
+    SELECT %(store)s, product_id, delta, %(now)s
+    FROM unnest(%(product_ids)s::bigint[], %(deltas)s::numeric[]) AS change(product_id, delta)
+    ON CONFLICT DO NOTHING
+    RETURNING product_id, on_hand
+), moved AS (
+    INSERT INTO {movement} ({movement_columns})
+    SELECT %(store)s, product_id, on_hand, on_hand, %(reason)s, %(reference)s, %(note)s, %(user)s::{user_type}, %(now)s
+    FROM created
+)
+SELECT product_id, on_hand FROM created
+"""
 _MOVEMENT_COLUMNS = (
     "store", "product", "delta", "balance_after", "reason", "reference", "note", "created_by", "created_at",
 )  # fmt: skip
@@ -172,6 +199,12 @@ def _move_in_one_statement(store, deltas, *, allow_negative, reason, reference, 
         # A NULL user needs its type spelled out in a SELECT list.
         user_type=StockMovement._meta.get_field("created_by").cast_db_type(connection),
     )
+    create_sql = _CREATE_LEVELS_SQL.format(
+        level=quote(StockLevel._meta.db_table),
+        movement=quote(StockMovement._meta.db_table),
+        movement_columns=", ".join(quote(StockMovement._meta.get_field(name).column) for name in _MOVEMENT_COLUMNS),
+        user_type=StockMovement._meta.get_field("created_by").cast_db_type(connection),
+    )
     product_ids = sorted(deltas)
     params = {
         "product_ids": product_ids,
@@ -184,26 +217,46 @@ def _move_in_one_statement(store, deltas, *, allow_negative, reason, reference, 
         "note": note,
         "user": user.pk if user is not None else None,
     }
-    for _ in range(2):
+    balances: dict[int, Decimal] = {}
+    for _ in range(3):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if len(rows) == len(product_ids) and rows[0][2] is not None:
-            return {product_id: after for product_id, _, after in rows}
-        if len(rows) == len(product_ids):
-            before = {product_id: on_hand for product_id, on_hand, _ in rows}
-            raise InsufficientStock(
-                [
-                    Shortage(product_id, before[product_id], -delta)
-                    for product_id, delta in deltas.items()
-                    if delta < 0 and before[product_id] + delta < 0
-                ]
-            )
-        # A product without a stock row in this store yet: create it (at zero) and go again.
-        StockLevel.objects.bulk_create(
-            [StockLevel(store=store, product_id=product_id) for product_id in product_ids], ignore_conflicts=True
-        )
+        if len(rows) == len(params["product_ids"]) and rows[0][2] is not None:
+            return {**balances, **{product_id: after for product_id, _, after in rows}}
+        # Refused: a balance would go below zero, or a product has no stock row in this store yet.
+        # The rows that exist are locked now, so what they hold is what a retry would find.
+        before = {product_id: on_hand for product_id, on_hand, _ in rows}
+        pending = dict(zip(params["product_ids"], params["deltas"], strict=True))
+        shortages = [
+            Shortage(product_id, before.get(product_id, Decimal("0")), -delta)
+            for product_id, delta in pending.items()
+            if delta < 0 and before.get(product_id, Decimal("0")) + delta < 0
+        ]
+        if shortages and not allow_negative:
+            raise InsufficientStock(shortages)
+        # Create the missing rows with their delta as the balance, and their ledger rows, in one
+        # statement (an import's opening stock creates thousands at a time); then move the others.
+        missing = [product_id for product_id in pending if product_id not in before]
+        with connection.cursor() as cursor:
+            cursor.execute(create_sql, {**params, "product_ids": missing, "deltas": [pending[pid] for pid in missing]})
+            created = dict(cursor.fetchall())
+        balances.update(created)
+        # Rows another transaction created meanwhile were skipped: they are moved like the rest.
+        remaining = [product_id for product_id in pending if product_id not in created]
+        if not remaining:
+            return balances
+        params = {**params, "product_ids": remaining, "deltas": [pending[pid] for pid in remaining]}
     raise RuntimeError("stock rows missing after creating them")
+
+
+def lock_stock_levels(*, store: Store, product_ids: list[int]) -> dict[int, StockLevel]:
+    """Lock (creating where missing) the store's stock rows for these products, in product order.
+
+    For operations that set an on-hand quantity (counts, imports): read the balance under the
+    lock, then ``record_movements`` the difference in the same transaction.
+    """
+    return _lock_levels(store, sorted(product_ids))
 
 
 def _lock_levels(store: Store, product_ids: list[int]) -> dict[int, StockLevel]:
@@ -273,12 +326,13 @@ def save_tax_rate(*, tax_rate: TaxRate, changed_fields: Iterable[str] | None = N
 def catalog_bulk_change(*, store_ids: list[int] | None = None) -> Iterator[None]:
     """Change many products in one transaction; after commit registers get one ``catalog.changed``.
 
-    Inside, ``save_product`` pushes nothing per product, and the registers of ``store_ids``
-    (default: every store) fetch the deltas instead. Writes that bypass ``save()``
+    Inside, ``save_product`` and ``record_movements`` (for these stores) push nothing per change,
+    and the registers of ``store_ids`` (default: every store) fetch the deltas instead. Writes that bypass ``save()``
     (``update()``, ``bulk_update``, ``bulk_create``) must set ``updated_at`` themselves, or the
     deltas will not include those products.
     """
     token = _in_bulk_change.set(True)
+    stores_token = _bulk_change_store_ids.set(None if store_ids is None else frozenset(store_ids))
     try:
         with transaction.atomic():
             yield
@@ -286,6 +340,7 @@ def catalog_bulk_change(*, store_ids: list[int] | None = None) -> Iterator[None]
                 store_ids = list(Store.objects.values_list("pk", flat=True))
             transaction.on_commit(partial(broadcast_catalog_changed, store_ids=store_ids))
     finally:
+        _bulk_change_store_ids.reset(stores_token)
         _in_bulk_change.reset(token)
 
 

@@ -22,6 +22,26 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ],
         "inventory.view_stocklevel",
         "inventory.view_stockmovement",
+        # Back office: suppliers, reorder rules, purchase orders and the stock documents (drafted,
+        # then posted through inventory.stock_operations; posted ones are read-only).
+        *[
+            f"inventory.{action}_{model}"
+            for model in (
+                "supplier",
+                "reorderrule",
+                "purchaseorder",
+                "purchaseorderline",
+                "goodsreceipt",
+                "goodsreceiptline",
+                "stockcount",
+                "stockcountline",
+                "transfer",
+                "transferline",
+                "adjustment",
+                "adjustmentline",
+            )
+            for action in ("add", "change", "delete", "view")
+        ],
         *[f"devices.{action}_register" for action in ("add", "change", "delete", "view")],
         *[f"devices.{action}_printer" for action in ("add", "change", "delete", "view")],
         # Devices are made by pairing; managers revoke them (change) and queue test pages/reprints.

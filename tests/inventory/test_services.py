@@ -115,3 +115,31 @@ def test_bulk_change_rolled_back_pushes_nothing(product, pushes, django_capture_
 
     assert pushes == []
     assert Product.objects.get(pk=product.pk).price == D("1.19")
+
+
+def test_missing_and_existing_stock_rows_in_one_change(store, product, standard_rate):
+    new = ProductFactory(tax_rate=standard_rate)
+
+    balances = record_movements(
+        store=store, changes=[StockChange(product.pk, D("-2")), StockChange(new.pk, D("7"))], reason="receipt"
+    )
+
+    assert balances == {product.pk: D("48"), new.pk: D("7")}
+    assert StockLevel.objects.get(product=new, store=store).on_hand == D("7") == ledger_sum(new, store)
+    movement = StockMovement.objects.get(product=new)
+    assert (movement.delta, movement.balance_after, movement.reason) == (D("7"), D("7"), "receipt")
+
+
+def test_strict_store_refuses_a_product_it_never_stocked_and_writes_nothing(standard_rate, stock):
+    strict = StoreFactory(code="strict", allow_negative_stock=False)
+    stocked = stock(ProductFactory(tax_rate=standard_rate), 5, target_store=strict)
+    never = ProductFactory(tax_rate=standard_rate)
+
+    with pytest.raises(InsufficientStock) as excinfo:
+        record_movements(
+            store=strict, changes=[StockChange(stocked.pk, D("-1")), StockChange(never.pk, D("-1"))], reason="sale"
+        )
+
+    assert [(s.product_id, s.on_hand) for s in excinfo.value.shortages] == [(never.pk, 0)]
+    assert StockMovement.objects.filter(store=strict).count() == 1  # the opening stock only
+    assert StockLevel.objects.get(product=stocked, store=strict).on_hand == 5
