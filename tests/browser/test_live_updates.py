@@ -24,8 +24,12 @@ from tests.servers import AsgiServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Chromium's own console errors for a websocket that cannot connect (the server is away on purpose).
-SERVER_AWAY = r"WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_REFUSED"
+# Chromium's own console errors for a websocket that cannot connect and for a service worker script it
+# cannot fetch (registered or checked for updates on load), while the server is away on purpose.
+SERVER_AWAY = (
+    r"WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_REFUSED|"
+    r"An unknown error occurred when fetching the script"
+)
 
 
 @pytest.fixture
