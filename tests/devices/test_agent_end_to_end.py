@@ -253,7 +253,8 @@ def test_an_unreachable_printer_keeps_the_job_failed_with_its_error_until_it_lis
         lambda: PrintJob.objects.filter(sale_id=sale["id"], state="failed").first(), what="the failure report"
     )
     assert f"127.0.0.1:{fake_printer.port}" in failed.last_error and failed.attempts >= 1
-    assert Device.objects.get().printer_state["status"] == "error"
+    # The heartbeat with the printer's state follows the failure report on the same socket.
+    wait_until(lambda: Device.objects.get().printer_state["status"] == "error", what="the printer's error state")
 
     fake_printer.start()
     wait_until(lambda: job_state(sale) == "printed", what="the retried print")
