@@ -236,3 +236,33 @@ class OfflineSyncIssue(ImmutableModel):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.sku}"
+
+
+class JournalEntry(ImmutableModel):
+    """One completed sale, refund or void in its register's hash-chained journal.
+
+    ``hash`` = SHA-256(``prev_hash`` + the entry's canonical content, see ``sales/journal.py``);
+    numbers are gapless per register. ``manage.py verify_journal`` recomputes both.
+    """
+
+    class Kind(models.TextChoices):
+        SALE = "sale", "Sale"
+        REFUND = "refund", "Refund"
+        VOID = "void", "Void"
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="journal_entries")
+    number = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sale = models.OneToOneField(Sale, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entry")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["register", "number"]
+        verbose_name_plural = "journal entries"
+        constraints = [
+            models.UniqueConstraint(fields=["register", "number"], name="journalentry_number_per_register"),
+        ]
+
+    def __str__(self):
+        return f"{self.register_id}/{self.number} {self.kind}"
