@@ -142,6 +142,8 @@ class PrintJob(models.Model):
         REPRINT = "reprint", "Reprint (copy)"
         DRAWER_KICK = "drawer_kick", "Open cash drawer"
         TEST_PAGE = "test_page", "Test page"
+        # A titled list of label/value rows (e.g. a shift's X or Z report); devices knows no shifts.
+        REPORT = "report", "Report"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

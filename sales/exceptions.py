@@ -45,3 +45,31 @@ class SaleConflict(SaleError):
 
 class StaleCart(SaleError):
     """The cart moved on (e.g. completed in another tab) since the page was drawn."""
+
+
+class NoOpenShift(SaleError):
+    """The register has no open shift: it sells nothing until one is opened."""
+
+    field = "register"
+
+    @classmethod
+    def at(cls, register) -> "NoOpenShift":
+        return cls(f"No open shift on register {register.code}: open a shift first.")
+
+
+class ShiftError(SaleError):
+    """A shift or cash-drawer action that cannot be done as asked."""
+
+
+class ShiftAlreadyOpen(ShiftError):
+    field = "register"
+
+
+class ShiftClosed(ShiftError):
+    field = "shift"
+
+
+class ShiftConflict(ShiftError):
+    """The same client id was already used for a different shift action (HTTP 409)."""
+
+    field = "id"

@@ -51,7 +51,7 @@ def entry_content(*, register_id: int, number: int, kind: str, document: dict) -
 SALE_FIELDS = (
     "id", "store", "register", "cashier", "receipt_sequence", "receipt_number", "offline", "currency",
     "prices_include_tax", "subtotal", "discount_total", "tax_total", "total", "paid_total", "change",
-    "created_at", "completed_at",
+    "created_at", "completed_at", "shift",
 )  # fmt: skip
 SALE_LINE_FIELDS = (
     "position", "product", "sku", "name", "barcode", "quantity", "unit_price", "discount_percent",

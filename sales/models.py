@@ -101,6 +101,100 @@ class ImmutableModel(models.Model):
         raise ImmutableRecord(f"{type(self).__name__} {self.pk} is part of a completed sale and cannot be deleted.")
 
 
+class Shift(models.Model):
+    """A cashier's time at a register, from the counted opening float to the blind count at close.
+
+    A register sells only inside its open shift (at most one: a partial unique constraint).
+    Closed shifts are immutable; the manager's sign-off is the one thing written afterwards.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    # Client-generated: a register retrying "open shift" or "close shift" does it once.
+    id = models.UUIDField(primary_key=True)
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="shifts")
+    currency = models.CharField(max_length=3)
+    state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    opening_float = money_field()
+    # {"<denomination>": <pieces>}, e.g. {"20.00": 2, "0.50": 4}: the count behind the float.
+    opening_denominations = models.JSONField(default=dict)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    counted_cash = money_field(null=True, blank=True)
+    counted_denominations = models.JSONField(default=dict, blank=True)
+    # Stored at close: later corrections (e.g. a refund booked afterwards) never change a closed shift.
+    expected_cash = money_field(null=True, blank=True)
+    variance = money_field(null=True, blank=True, help_text="Counted minus expected: negative is cash short.")
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the requests that opened and closed it: a retry must match, else it is a conflict.
+    open_fingerprint = models.CharField(max_length=64, editable=False)
+    close_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["register"], condition=Q(state="open"), name="shift_one_open_per_register"),
+            models.CheckConstraint(condition=Q(opening_float__gte=0), name="shift_opening_float_not_negative"),
+        ]
+        indexes = [models.Index(fields=["register", "opened_at"], name="shift_register_opened")]
+        permissions = [("sign_off_shift", "Can sign off a closed shift")]
+
+    def __str__(self):
+        return f"Shift of {self.register_id} opened {self.opened_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and Shift.objects.filter(pk=self.pk, state=Shift.State.CLOSED).exists():
+            raise ImmutableRecord(f"Shift {self.pk} is closed and cannot change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord(f"Shift {self.pk} is part of the books and cannot be deleted.")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class CashMovement(ImmutableModel):
+    """Cash put into or taken out of the drawer outside a sale, or the drawer opened without one."""
+
+    class Kind(models.TextChoices):
+        CASH_IN = "cash_in", "Cash in"
+        CASH_OUT = "cash_out", "Cash out"
+        NO_SALE = "no_sale", "No sale (drawer opened)"
+
+    # Client-generated: a retried cash out is recorded once.
+    id = models.UUIDField(primary_key=True)
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="cash_movements")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = money_field(help_text="Always positive; zero for a no-sale.")
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    request_fingerprint = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="no_sale") & Q(amount=0)) | (~Q(kind="no_sale") & Q(amount__gt=0)),
+                name="cashmovement_amount_fits_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+
 class Sale(ImmutableModel):
     # Client-generated; the primary key is the unique constraint that makes retries harmless.
     id = models.UUIDField(primary_key=True)
@@ -133,6 +227,9 @@ class Sale(ImmutableModel):
     offline = models.BooleanField(default=False, db_default=False)
     # SHA-256 of the request that created it: a replay must match, else it is a conflict.
     request_fingerprint = models.CharField(max_length=64, editable=False)
+    # The register's open shift when it was booked; empty only for an offline sale synced while no
+    # shift was open (reported in OfflineSyncIssue) and for sales from before shifts existed.
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="sales", null=True, blank=True)
 
     class Meta:
         ordering = ["-completed_at"]
@@ -212,6 +309,7 @@ class OfflineSyncIssue(ImmutableModel):
         INACTIVE_PRODUCT = "inactive_product", "Inactive product"
         PAYMENT_MISMATCH = "payment_mismatch", "Paid differs from total"
         REGISTER_DEACTIVATED = "register_deactivated", "Register deactivated"
+        NO_OPEN_SHIFT = "no_open_shift", "No open shift"
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="offline_issues")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")

@@ -7,6 +7,10 @@ MANAGER = "manager"
 _CASHIER_PERMISSIONS = [
     "sales.add_sale",
     "sales.view_sale",
+    # Shifts at the counter: open, cash in/out, no-sale, X report, blind close.
+    "sales.add_shift",
+    "sales.view_shift",
+    "sales.add_cashmovement",
     "inventory.view_product",
 ]
 
@@ -56,6 +60,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_cartline",
         "sales.view_cartpayment",
         "sales.view_offlinesyncissue",
+        "sales.view_cashmovement",
+        "sales.sign_off_shift",
     ],
 }
 

@@ -26,6 +26,7 @@ from sales.card_numbers import contains_card_number
 from sales.exceptions import (
     EmptySale,
     InvalidLine,
+    NoOpenShift,
     OfflineReceiptNumberInvalid,
     PaymentInvalid,
     ProductNotFound,
@@ -45,6 +46,7 @@ from sales.models import (
     Sale,
     SaleLine,
     SaleTax,
+    Shift,
 )
 from sales.receipts import receipt_document
 
@@ -125,7 +127,9 @@ def complete_sale(
     try:
         with transaction.atomic(durable=True):
             counters = _next_receipt_sequence(register)
-            sequence = counters.receipt_sequence
+            sequence, shift_id = counters.receipt_sequence, counters.shift_id
+            if shift_id is None and not offline:
+                raise NoOpenShift.at(register)
             if cart is not None:
                 _lock_cart_for_checkout(cart, sale_id)
             sale = Sale(
@@ -146,6 +150,7 @@ def complete_sale(
                 change=settlement.change,
                 created_at=created_at or timezone.now(),
                 request_fingerprint=fingerprint,
+                shift_id=shift_id,
             )
             _insert_sale(sale, lines, totals, payments, counters)
             balances = record_movements(
@@ -168,6 +173,11 @@ def complete_sale(
                     payload=receipt_document(sale),
                     sale_id=sale.pk,
                 )
+    except NoOpenShift:
+        # A sale booked during a shift since closed is still the same sale when it is retried.
+        if replay := _replayed_sale(sale_id, fingerprint):
+            return replay
+        raise
     except IntegrityError:
         # The id is taken: booked before, or by a concurrent request that has just committed.
         if replay := _replayed_sale(sale_id, fingerprint):
@@ -323,29 +333,41 @@ def _settle(
 class _RegisterCounters:
     receipt_sequence: int
     has_printer: bool
+    shift_id: uuid.UUID | None  # None: no shift is open
     journal_number: int
     journal_prev_hash: str
 
 
 def _next_receipt_sequence(register: Register) -> _RegisterCounters:
-    """Take the register's next receipt and journal numbers, the journal head's hash, and whether
-    the register has an active receipt printer.
+    """Take the register's next receipt and journal numbers, the journal head's hash, whether the
+    register has an active receipt printer, and its open shift.
 
-    The row stays locked until commit. Asking about the printer and the journal in the same
-    statement keeps a sale at the queries it always took.
+    The register row stays locked until commit, and on PostgreSQL the open shift's row is share-locked:
+    a close (which locks it for update) waits for this sale and counts it, and a sale waiting behind
+    a close finds the shift closed (the locked row is re-checked). Asking about the printer, the
+    shift and the journal in the same statement keeps a sale at the queries it always took.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(_next_receipt_sequence_sql(), [register.pk, register.pk, register.pk])
+        sequence, journal_number, head_hash, has_printer, shift_id = cursor.fetchone()
+        if shift_id is not None and not isinstance(shift_id, uuid.UUID):
+            shift_id = uuid.UUID(shift_id)  # SQLite answers with the hex string
+        return _RegisterCounters(sequence, bool(has_printer), shift_id, journal_number, head_hash)
+
+
+@cache
+def _next_receipt_sequence_sql() -> str:
     quote = connection.ops.quote_name
     table, printer_table = quote(Register._meta.db_table), quote(Printer._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_receipt_number = last_receipt_number + 1, "
-            "last_journal_number = last_journal_number + 1 WHERE id = %s "
-            "RETURNING last_receipt_number, last_journal_number, journal_head_hash, "
-            f"EXISTS (SELECT 1 FROM {printer_table} WHERE register_id = %s AND active)",
-            [register.pk, register.pk],
-        )
-        sequence, journal_number, head_hash, has_printer = cursor.fetchone()
-        return _RegisterCounters(sequence, bool(has_printer), journal_number, head_hash)
+    shift_table = quote(Shift._meta.db_table)
+    lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+    return (
+        f"WITH open_shift AS (SELECT id FROM {shift_table} WHERE register_id = %s AND state = 'open'{lock}) "
+        f"UPDATE {table} SET last_receipt_number = last_receipt_number + 1, "
+        "last_journal_number = last_journal_number + 1 WHERE id = %s "
+        "RETURNING last_receipt_number, last_journal_number, journal_head_hash, "
+        f"EXISTS (SELECT 1 FROM {printer_table} WHERE register_id = %s AND active), (SELECT id FROM open_shift)"
+    )
 
 
 # The columns written are the figures the journal covers.
@@ -473,6 +495,12 @@ def _record_offline_sync_issues(
     def money(amount):
         return f"{quantize_money(amount, store.currency)} {store.currency}"
 
+    if sale.shift_id is None:
+        note(
+            OfflineSyncIssue.Kind.NO_OPEN_SHIFT,
+            description=f"Register {sale.register.code} had no open shift when this sale, rung up offline, synced: "
+            "it is booked outside any shift and its cash is in no shift's count.",
+        )
     if not sale.register.active:
         note(
             OfflineSyncIssue.Kind.REGISTER_DEACTIVATED,
