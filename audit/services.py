@@ -23,6 +23,7 @@ def record(
     target=None,
     details: dict | None = None,
     request=None,
+    ip: str | None = None,
 ) -> AuditEntry:
     """Append one entry to the audit log, in the caller's transaction.
 
@@ -33,7 +34,8 @@ def record(
     ``actor``/``approver``: a user, or a username (e.g. a failed login's); with neither, the
     request's logged-in user. ``store``/``register``: an object with a ``code`` or the code
     itself. ``target``: a model instance, or ``(object_type, object_id)``. ``details``: a small
-    JSON object (Decimals and dates allowed).
+    JSON object (Decimals and dates allowed). ``ip``: the client's address when there is no
+    ``request`` (a service given only the address).
     """
     if actor is None and request is not None and getattr(request, "user", None) and request.user.is_authenticated:
         actor = request.user
@@ -54,7 +56,7 @@ def record(
         object_type=object_type,
         object_id=object_id,
         details=details,
-        ip=client_ip(request),
+        ip=ip or client_ip(request),
     )
 
 
