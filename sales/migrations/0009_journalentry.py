@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("devices", "0005_register_journal_head"),
         ("sales", "0008_shifts_cash_movements"),
+        ("sales", "0008_approvals_roles_audit_log"),
     ]
 
     operations = [
