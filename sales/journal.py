@@ -21,9 +21,20 @@ from uuid import UUID
 from django.db import connection, models
 
 from devices.models import GENESIS_HASH, Register
-from sales.models import JournalEntry, Payment, Sale, SaleLine, SaleTax
+from sales.models import (
+    JournalEntry,
+    Payment,
+    Refund,
+    RefundLine,
+    RefundPayment,
+    Sale,
+    SaleLine,
+    SaleTax,
+    Shift,
+    Void,
+)
 
-__all__ = ["GENESIS_HASH", "chain_hash", "entry_content", "new_entry", "sale_document", "take_journal_number"]
+__all__ = ["GENESIS_HASH", "append_entry", "chain_hash", "entry_content", "new_entry", "take_journal_number"]
 
 
 def canonical_json(value) -> str:
@@ -71,6 +82,31 @@ def sale_document(sale: Sale, line_rows: Iterable, tax_rows: Iterable, payment_r
     }
 
 
+REFUND_FIELDS = (
+    "id", "number", "store", "register", "cashier", "shift", "original_sale", "approval", "currency", "total",
+    "tax_total", "reason", "created_at",
+)  # fmt: skip
+REFUND_LINE_FIELDS = (
+    "position", "sale_line", "product", "sku", "name", "quantity", "amount", "tax_code", "tax_rate", "tax",
+)  # fmt: skip
+REFUND_PAYMENT_FIELDS = ("method", "amount", "reference")
+VOID_FIELDS = (
+    "id", "sale", "register", "cashier", "shift", "approval", "total", "cash_returned", "reason", "created_at",
+)  # fmt: skip
+
+
+def refund_document(refund: Refund, line_rows: Iterable, payment_rows: Iterable) -> dict:
+    return {
+        "refund": figures_of(refund, REFUND_FIELDS),
+        "lines": sorted(figures(RefundLine, REFUND_LINE_FIELDS, row) for row in line_rows),
+        "payments": sorted(figures(RefundPayment, REFUND_PAYMENT_FIELDS, row) for row in payment_rows),
+    }
+
+
+def void_document(void: Void) -> dict:
+    return {"void": figures_of(void, VOID_FIELDS)}
+
+
 def new_entry(*, register_id: int, number: int, prev_hash: str, kind: str, document: dict, **reference):
     """The (unsaved) entry chained to ``prev_hash``; ``reference`` names its sale, refund or void."""
     content = entry_content(register_id=register_id, number=number, kind=kind, document=document)
@@ -90,6 +126,11 @@ def figures(model, fields: Sequence[str], values: Iterable) -> list:
         convert(value) if value is not None else None
         for convert, value in zip(_converters(model, tuple(fields)), values, strict=True)
     ]
+
+
+def values_of(instance, fields: Sequence[str]) -> list:
+    """The instance's values of ``fields`` (a foreign key: its id), as ``values_list`` reads them."""
+    return [getattr(instance, attname) for attname in _attnames(type(instance), tuple(fields))]
 
 
 def figures_of(instance, fields: Sequence[str]) -> list:
@@ -139,20 +180,47 @@ def _utc_iso(value: datetime) -> str:
 # --- The chain's head ----------------------------------------------------------------------
 
 
-def take_journal_number(register_id: int) -> tuple[int, str]:
-    """Lock the register, take its journal's next number; return it and the head's hash.
+@dataclass(frozen=True)
+class JournalSlot:
+    number: int
+    prev_hash: str
+    shift_id: UUID | None  # the register's open shift (None: none is open)
 
-    For refunds and voids; ``complete_sale`` takes it in its receipt counter's statement.
+
+def take_journal_number(register_id: int) -> JournalSlot:
+    """Lock the register and take its journal's next number, the head's hash and its open shift.
+
+    For refunds and voids (``complete_sale`` takes its number in its receipt counter's statement).
+    On PostgreSQL the open shift's row is share-locked, as a sale does: a close waits for this.
     """
-    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(Register._meta.db_table)} SET last_journal_number = last_journal_number + 1 "
-            "WHERE id = %s RETURNING last_journal_number, journal_head_hash",
-            [register_id],
-        )
-        number, head_hash = cursor.fetchone()
-    return number, head_hash
+        cursor.execute(_take_journal_number_sql(), [register_id, register_id])
+        number, head_hash, shift_id = cursor.fetchone()
+    if shift_id is not None and not isinstance(shift_id, UUID):
+        shift_id = UUID(shift_id)  # SQLite answers with the hex string
+    return JournalSlot(number, head_hash, shift_id)
+
+
+@cache
+def _take_journal_number_sql() -> str:
+    quote = connection.ops.quote_name
+    lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+    return (
+        f"WITH open_shift AS (SELECT id FROM {quote(Shift._meta.db_table)} "
+        f"WHERE register_id = %s AND state = 'open'{lock}) "
+        f"UPDATE {quote(Register._meta.db_table)} SET last_journal_number = last_journal_number + 1 "
+        "WHERE id = %s RETURNING last_journal_number, journal_head_hash, (SELECT id FROM open_shift)"
+    )
+
+
+def append_entry(slot: JournalSlot, *, register_id: int, kind: str, document: dict, **reference) -> JournalEntry:
+    """Write the entry in ``slot`` (from ``take_journal_number``, same transaction) and move the head to it."""
+    entry = new_entry(
+        register_id=register_id, number=slot.number, prev_hash=slot.prev_hash, kind=kind, document=document, **reference
+    )
+    entry.save(force_insert=True)
+    move_head(register_id, entry.hash)
+    return entry
 
 
 def move_head(register_id: int, head_hash: str) -> None:
@@ -303,16 +371,41 @@ def _sale_documents(ids) -> dict:
     }
 
 
+def _refund_documents(ids) -> dict:
+    lines, payments = defaultdict(list), defaultdict(list)
+    for refund_id, *row in RefundLine.objects.filter(refund_id__in=ids).values_list("refund_id", *REFUND_LINE_FIELDS):
+        lines[refund_id].append(row)
+    for refund_id, *row in RefundPayment.objects.filter(refund_id__in=ids).values_list(
+        "refund_id", *REFUND_PAYMENT_FIELDS
+    ):
+        payments[refund_id].append(row)
+    return {
+        refund.pk: (refund_document(refund, lines[refund.pk], payments[refund.pk]), f"refund {refund.number}")
+        for refund in Refund.objects.filter(pk__in=ids).order_by()
+    }
+
+
+def _void_documents(ids) -> dict:
+    return {
+        void.pk: (void_document(void), f"void of sale {void.sale.receipt_number}")
+        for void in Void.objects.filter(pk__in=ids).select_related("sale").order_by()
+    }
+
+
 # kind: (the entry's reference attribute, loader of documents by id)
 _DOCUMENT_LOADERS = {
     JournalEntry.Kind.SALE: ("sale_id", _sale_documents),
+    JournalEntry.Kind.REFUND: ("refund_id", _refund_documents),
+    JournalEntry.Kind.VOID: ("void_id", _void_documents),
 }
 
 
 def _unjournaled_documents(register: Register) -> list[str]:
+    sales = Sale.objects.filter(register=register, journal_entry__isnull=True).order_by("receipt_sequence")
+    refunds = Refund.objects.filter(register=register, journal_entry__isnull=True).order_by("created_at")
+    voids = Void.objects.filter(register=register, journal_entry__isnull=True).order_by("created_at")
     return [
-        f"sale {number}"
-        for number in Sale.objects.filter(register=register, journal_entry__isnull=True)
-        .order_by("receipt_sequence")
-        .values_list("receipt_number", flat=True)
+        *(f"sale {number}" for number in sales.values_list("receipt_number", flat=True)),
+        *(f"refund {number}" for number in refunds.values_list("number", flat=True)),
+        *(f"void of sale {number}" for number in voids.values_list("sale__receipt_number", flat=True)),
     ]
