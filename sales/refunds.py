@@ -118,6 +118,7 @@ def refund_sale(
     sale: Sale | None,
     lines: Sequence[ReturnLine],
     payments: Sequence[PaymentRequest] | None = None,
+    to_original_tender: bool = False,
     reason: str = "",
     approval_id=None,
     request=None,
@@ -127,10 +128,18 @@ def refund_sale(
 
     ``payments``: how the money goes back, adding up to the refund's total: cash, or the original
     sale's card or mobile tender up to what it paid (less what was refunded to it before). None:
-    all in cash. A retry with the same ``refund_id`` and content returns the first refund; other
+    all in cash, or with ``to_original_tender`` back to the sale's card and mobile tenders as far
+    as they go and the rest in cash. A retry with the same ``refund_id`` and content returns the first refund; other
     content is a ``RefundConflict``.
     """
-    fingerprint = _fingerprint(register=register, sale=sale, lines=lines, payments=payments, reason=reason)
+    fingerprint = _fingerprint(
+        register=register,
+        sale=sale,
+        lines=lines,
+        payments=payments,
+        reason=reason,
+        to_original_tender=to_original_tender,
+    )
     if replay := _replayed_refund(refund_id, fingerprint):
         return replay
     reason = (reason or "").strip()
@@ -153,6 +162,8 @@ def refund_sale(
                 refund_lines = _lines_without_receipt(lines, store=store)
             total = sum((line.amount for line in refund_lines), ZERO)
             tax_total = sum((line.tax for line in refund_lines), ZERO)
+            if payments is None and to_original_tender and sale is not None:
+                payments = _to_original_tender(sale, total)
             payment_rows = _refund_payments(sale, payments, total=total, currency=store.currency)
             slot = journal.take_journal_number(register.pk)
             if slot.shift_id is None:
@@ -350,6 +361,20 @@ def _refund_payments(
     return [(p.method, p.amount, p.reference) for p in payments]
 
 
+def _to_original_tender(sale: Sale, total: Decimal) -> list[PaymentRequest]:
+    """Back to the sale's card and mobile tenders as far as they go (in that order), the rest in cash."""
+    payments, left = [], total
+    available = _refundable_by_method(sale)
+    for method in (PaymentMethod.CARD, PaymentMethod.MOBILE):
+        amount = min(left, available.get(method, ZERO))
+        if amount > 0:
+            payments.append(PaymentRequest(method.value, amount))
+            left -= amount
+    if left > 0:
+        payments.append(PaymentRequest(PaymentMethod.CASH.value, left))
+    return payments
+
+
 def _refundable_by_method(sale: Sale) -> dict[str, Decimal]:
     paid = dict(
         sale.payments.order_by().values_list("method").annotate(total=Sum("amount")).values_list("method", "total")
@@ -416,7 +441,7 @@ def refund_receipt_document(refund: Refund, lines=None, payment_rows=None) -> di
     }
 
 
-def _fingerprint(*, register, sale, lines, payments, reason) -> str:
+def _fingerprint(*, register, sale, lines, payments, reason, to_original_tender) -> str:
     def number(value):
         return format(Decimal(value).normalize(), "f")
 
@@ -429,6 +454,8 @@ def _fingerprint(*, register, sale, lines, payments, reason) -> str:
         "payments": None if payments is None else [[p.method, number(p.amount), p.reference] for p in payments],
         "reason": (reason or "").strip(),
     }
+    if to_original_tender:
+        canonical["to_original_tender"] = True
     return hashlib.sha256(json.dumps(canonical, separators=(",", ":")).encode()).hexdigest()
 
 
