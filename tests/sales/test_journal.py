@@ -302,3 +302,26 @@ def test_refunds_and_voids_are_entries_whose_edits_are_named(register, cashier, 
     ]
     raw_sql("DELETE FROM sales_journalentry WHERE refund_id = %s", [refund.pk])
     assert "Register R1: refund R1-RF-000003 has no journal entry." in verify()[0].splitlines()
+
+
+def test_the_migration_chains_sales_booked_before_the_journal_existed(register, store, sell, monkeypatch):
+    from django.apps import apps
+
+    other = RegisterFactory(store=store, code="R2")
+    sell(), sell(at=other), sell(), sell(at=other, quantity="1.5")
+    # As before the migration: sales without entries, registers at the genesis.
+    raw_sql("DELETE FROM sales_journalentry")
+    raw_sql("UPDATE devices_register SET last_journal_number = 0, journal_head_hash = %s", [GENESIS_HASH])
+    assert len(journal.verify_journal()) == 4
+    monkeypatch.setattr(journal, "VERIFY_PAGE_SIZE", 1)
+
+    journal.chain_existing_sales(apps, None)
+
+    assert verify() == ("OK: the journal of every register is intact.\n", 0)
+    assert list(JournalEntry.objects.filter(register=other).values_list("number", "sale__receipt_number")) == [
+        (1, "R2-000001"),
+        (2, "R2-000002"),
+    ]
+    sell()  # the next sale follows on
+    assert JournalEntry.objects.filter(register=register).order_by("number").last().number == 3
+    assert verify()[1] == 0
