@@ -14,6 +14,12 @@ class BackOfficeSite(admin.AdminSite):
     site_header = "Retail POS back office"
     site_title = "Retail POS"
 
+    @property
+    def login_form(self):
+        from audit.forms import BackOfficeLoginForm  # forms need the app registry this module is loaded by
+
+        return BackOfficeLoginForm
+
     def admin_view(self, view, cacheable=False):
         checked = super().admin_view(view, cacheable)
 
