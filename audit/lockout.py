@@ -13,10 +13,16 @@ from django.utils import timezone
 
 from audit.models import LoginThrottle
 from audit.services import Action, record
+from retailpos.card_numbers import mask_card_numbers
+
+
+def _user_key(username: str) -> str:
+    # A card number typed as the username is not kept, not even here.
+    return f"user:{mask_card_numbers(username.strip().lower())[:150]}"
 
 
 def _keys(username: str, ip: str | None) -> dict[str, int]:
-    keys = {f"user:{username.strip().lower()[:150]}": settings.LOGIN_FAILURES_PER_USERNAME}
+    keys = {_user_key(username): settings.LOGIN_FAILURES_PER_USERNAME}
     if ip:
         keys[f"ip:{ip}"] = settings.LOGIN_FAILURES_PER_ADDRESS
     return keys
@@ -58,6 +64,4 @@ def count_failed_login(*, username: str, ip: str | None, request=None, now: date
 
 def clear_failed_logins(*, username: str) -> None:
     """A successful login starts the username's count again (the address keeps its own)."""
-    LoginThrottle.objects.filter(key=f"user:{username.strip().lower()[:150]}", locked_until__isnull=True).update(
-        failures=0
-    )
+    LoginThrottle.objects.filter(key=_user_key(username), locked_until__isnull=True).update(failures=0)

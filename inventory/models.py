@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from inventory.barcodes import validate_gtin
+from retailpos.card_numbers import reject_card_numbers
 from retailpos.db import select_with_related
 
 ZERO = Decimal("0")
@@ -225,7 +226,7 @@ class StockDocument(models.Model):
     """
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
-    note = models.CharField(max_length=255, blank=True)
+    note = models.CharField(max_length=255, blank=True, validators=[reject_card_numbers])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -21,11 +21,11 @@ from devices.models import Printer, PrintJob, Register
 from devices.services import queue_print_job
 from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
+from retailpos.card_numbers import contains_card_number
 from retailpos.db import insert_row_sql, unnest_insert_sql
 from retailpos.money import quantize_money
 from sales import pricing
 from sales.approvals import use_approval
-from sales.card_numbers import contains_card_number
 from sales.exceptions import (
     ApprovalNeeded,
     EmptySale,

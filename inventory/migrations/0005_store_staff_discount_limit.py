@@ -6,6 +6,8 @@ import django.core.validators
 from django.conf import settings
 from django.db import migrations, models
 
+import retailpos.card_numbers
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -38,5 +40,30 @@ class Migration(migrations.Migration):
                 related_name="stores",
                 to=settings.AUTH_USER_MODEL,
             ),
+        ),
+        migrations.AlterField(
+            model_name="adjustment",
+            name="note",
+            field=models.CharField(blank=True, max_length=255, validators=[retailpos.card_numbers.reject_card_numbers]),
+        ),
+        migrations.AlterField(
+            model_name="goodsreceipt",
+            name="note",
+            field=models.CharField(blank=True, max_length=255, validators=[retailpos.card_numbers.reject_card_numbers]),
+        ),
+        migrations.AlterField(
+            model_name="purchaseorder",
+            name="note",
+            field=models.CharField(blank=True, max_length=255, validators=[retailpos.card_numbers.reject_card_numbers]),
+        ),
+        migrations.AlterField(
+            model_name="stockcount",
+            name="note",
+            field=models.CharField(blank=True, max_length=255, validators=[retailpos.card_numbers.reject_card_numbers]),
+        ),
+        migrations.AlterField(
+            model_name="transfer",
+            name="note",
+            field=models.CharField(blank=True, max_length=255, validators=[retailpos.card_numbers.reject_card_numbers]),
         ),
     ]
