@@ -118,6 +118,8 @@ def complete_sale(
         if offline:
             validate_offline_receipt_number(offline_receipt_number, register=register)
         _validate_lines(lines, allow_inactive=offline)
+        if not offline and cart is None:
+            _refuse_unapproved_overrides(lines, store=store)
         totals = price_lines(lines, store=store)
         # Offline, the register totalled with the tax rates it knew; what was paid stands.
         settlement = _settle(totals.total, payments, currency=store.currency, must_match=not offline)
@@ -265,6 +267,28 @@ def _validate_lines(lines: Sequence[LineRequest], *, allow_inactive: bool = Fals
         validate_discount(line.discount_percent, field=f"{where}.discount_percent")
         if line.unit_price is not None and line.unit_price < 0:
             raise InvalidLine("Unit price cannot be negative.", field=f"{where}.unit_price")
+
+
+def _refuse_unapproved_overrides(lines: Sequence[LineRequest], *, store) -> None:
+    """An online sale sent whole (the API) charges catalogue prices and discounts up to the store's limit.
+
+    Overrides need a supervisor's PIN, given on the checkout page (the cart's lines carry them,
+    approved and audited); an offline sale is booked as charged and its price differences reported.
+    """
+    for index, line in enumerate(lines):
+        where = f"lines[{index}]"
+        if line.unit_price is not None and line.unit_price != line.product.price:
+            raise InvalidLine(
+                f"{line.product.sku} costs {line.product.price} {store.currency}; another price needs a supervisor's "
+                "approval at the checkout.",
+                field=f"{where}.unit_price",
+            )
+        if line.discount_percent > store.max_discount_percent:
+            raise InvalidLine(
+                f"A discount above {store.max_discount_percent.normalize():f} % needs a supervisor's approval "
+                "at the checkout.",
+                field=f"{where}.discount_percent",
+            )
 
 
 def validate_quantity(quantity: Decimal, *, field: str = "quantity") -> None:
