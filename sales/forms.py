@@ -40,6 +40,18 @@ class QuantityForm(forms.Form):
     )
 
 
+class PriceForm(forms.Form):
+    unit_price = LocalDecimalField(
+        max_digits=14,
+        decimal_places=3,
+        error_messages={
+            "required": "Enter the price to charge.",
+            "invalid": "Enter the price to charge.",
+            "max_digits": "Too many digits.",
+        },
+    )
+
+
 class DiscountForm(forms.Form):
     discount_percent = LocalDecimalField(
         max_digits=5,
