@@ -104,6 +104,12 @@ class RefundForm(forms.Form):
         return quantities
 
 
+class VoidForm(forms.Form):
+    void_id = forms.UUIDField()
+    sale = forms.UUIDField()
+    reason = forms.CharField(max_length=200, error_messages={"required": "Say why the sale is voided."})
+
+
 def first_error(form: forms.Form) -> str:
     """The one line to show the cashier for an invalid form."""
     return next(iter(form.errors.values()))[0] if form.errors else ""

@@ -23,4 +23,5 @@ urlpatterns = [
     path("<slug:code>/receipts/<uuid:sale_id>/", views.receipt, name="receipt"),
     path("<slug:code>/returns/", views.returns, name="returns"),
     path("<slug:code>/returns/refund/", views.refund, name="refund"),
+    path("<slug:code>/returns/void/", views.void, name="void"),
 ]

@@ -23,7 +23,7 @@ from devices.selectors import local_print_agent
 from inventory.availability import LOW_STOCK_THRESHOLD
 from inventory.selectors import catalog_cursor, format_cursor, search_products
 from inventory.services import InsufficientStock
-from sales import access, forms, refunds, selectors, services
+from sales import access, forms, refunds, selectors, services, voids
 from sales.approvals import approve
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
 from sales.exceptions import ApprovalNeeded, ApprovalRefused, SaleError, StaleCart
@@ -490,5 +490,48 @@ def _return_context(register, sale, *, refund_id=None, quantities=None, tender="
         "refund_id": refund_id or uuid.uuid4(),
         "tender": tender,
         "original_tender": bool(methods - {"cash"}),
-        **extra,
+        # Offered for a sale of this register's open shift, nothing of it returned or voided yet.
+        "voidable": voids.may_offer_void(sale, register=register),
+        **{"void_id": uuid.uuid4(), **extra},
     }
+
+
+@require_POST
+@returns_view
+def void(request, register):
+    """Post-void a sale of the open shift: the supervisor's PIN in the approval modal, then the reversal."""
+    form = forms.VoidForm(request.POST)
+    if not form.is_valid() and "sale" not in form.cleaned_data:
+        return HttpResponse(forms.first_error(form), status=400)
+    sale = get_object_or_404(Sale, pk=form.cleaned_data["sale"])
+    context = {"oob": True}
+    if not form.is_valid():
+        context.update(_return_context(register, sale, void_error=forms.first_error(form)))
+        return render(request, "sales/partials/void-answer.html", context)
+    try:
+        result = run_with_approval(
+            request,
+            register,
+            lambda approval_id: voids.void_sale(
+                void_id=form.cleaned_data["void_id"],
+                sale=sale,
+                register=register,
+                cashier=request.user,
+                approval_id=approval_id,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            ),
+        )
+    except ApprovalNeeded as needed:
+        context.update(
+            _return_context(
+                register, sale, void_id=form.cleaned_data["void_id"], void_reason=form.cleaned_data["reason"]
+            )
+        )
+        context.update(approval_modal_context(request, needed))
+        return render(request, "sales/partials/void-answer.html", context)
+    except SaleError as exc:
+        context.update(_return_context(register, sale, void_error=exc.message))
+        return render(request, "sales/partials/void-answer.html", context)
+    context.update({"register": register, "voided": result.void, "sale": sale})
+    return render(request, "sales/partials/void-answer.html", context)

@@ -11,6 +11,7 @@ from inventory.models import StockLevel, StockMovement
 from sales import pricing, roles
 from sales.approvals import approve, set_pin
 from sales.exceptions import (
+    ApprovalNeeded,
     ApprovalRefused,
     InvalidLine,
     NoOpenShift,
@@ -238,10 +239,10 @@ def test_a_tax_exclusive_sale_refunds_its_lines_shares_of_net_and_tax(cashier, s
 
 
 def test_a_return_without_receipt_without_approval_is_refused(register, cashier, product):
-    with pytest.raises(RefundError) as refused:
+    with pytest.raises(ApprovalNeeded) as refused:
         refund(register, cashier, None, [(product, "1")])
 
-    assert refused.value.field == "approval"
+    assert (refused.value.field, refused.value.action) == ("approval", "return_without_receipt")
     assert "needs a supervisor's approval" in refused.value.message
     with pytest.raises(ApprovalRefused):
         refund(register, cashier, None, [(product, "1")], approval_id=uuid.uuid4())
@@ -322,8 +323,9 @@ def test_a_post_void_needs_an_approval_for_that_sale(register, cashier, supervis
     sale = sell(register, cashier, [(product, "1", "0")])
     other = sell(register, cashier, [(product, "1", "0")])
 
-    with pytest.raises(RefundError, match="needs a supervisor's approval"):
+    with pytest.raises(ApprovalNeeded, match="Voiding sale R1-000001 needs a supervisor's approval") as needed:
         void(register, cashier, sale, None)
+    assert needed.value.details == {"sale": str(sale.pk)}
     with pytest.raises(ApprovalRefused, match="approved sale"):
         void(register, cashier, sale, void_approval(register, cashier, other))
     assert not Void.objects.exists()
