@@ -15,17 +15,22 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import Action as AuditAction
+from audit.services import record as record_audit
 from devices.models import Printer, PrintJob, Register
 from devices.services import queue_print_job
 from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
+from retailpos.card_numbers import contains_card_number
 from retailpos.db import insert_row_sql, unnest_insert_sql
 from retailpos.money import quantize_money
-from sales import pricing
-from sales.card_numbers import contains_card_number
+from sales import journal, pricing
+from sales.approvals import use_approval
 from sales.exceptions import (
+    ApprovalNeeded,
     EmptySale,
     InvalidLine,
+    NoOpenShift,
     OfflineReceiptNumberInvalid,
     PaymentInvalid,
     ProductNotFound,
@@ -35,15 +40,18 @@ from sales.exceptions import (
     Underpaid,
 )
 from sales.models import (
+    Approval,
     Cart,
     CartLine,
     CartPayment,
+    JournalEntry,
     OfflineSyncIssue,
     Payment,
     PaymentMethod,
     Sale,
     SaleLine,
     SaleTax,
+    Shift,
 )
 from sales.receipts import receipt_document
 
@@ -113,6 +121,8 @@ def complete_sale(
         if offline:
             validate_offline_receipt_number(offline_receipt_number, register=register)
         _validate_lines(lines, allow_inactive=offline)
+        if not offline and cart is None:
+            _refuse_unapproved_overrides(lines, store=store)
         totals = price_lines(lines, store=store)
         # Offline, the register totalled with the tax rates it knew; what was paid stands.
         settlement = _settle(totals.total, payments, currency=store.currency, must_match=not offline)
@@ -123,7 +133,10 @@ def complete_sale(
 
     try:
         with transaction.atomic(durable=True):
-            sequence, register_prints = _next_receipt_sequence(register)
+            counters = _next_receipt_sequence(register)
+            sequence, shift_id = counters.receipt_sequence, counters.shift_id
+            if shift_id is None and not offline:
+                raise NoOpenShift.at(register)
             if cart is not None:
                 _lock_cart_for_checkout(cart, sale_id)
             sale = Sale(
@@ -144,8 +157,9 @@ def complete_sale(
                 change=settlement.change,
                 created_at=created_at or timezone.now(),
                 request_fingerprint=fingerprint,
+                shift_id=shift_id,
             )
-            _insert_sale(sale, lines, totals, payments)
+            _insert_sale(sale, lines, totals, payments, counters)
             balances = record_movements(
                 store=store,
                 changes=[StockChange(line.product.pk, -line.quantity) for line in lines],
@@ -159,13 +173,18 @@ def complete_sale(
                 _record_offline_sync_issues(sale, lines, balances, settlement)
             if cart is not None:
                 _reset_cart(cart)
-            if register_prints:
+            if counters.has_printer:
                 queue_print_job(
                     register_id=register.pk,
                     kind=PrintJob.Kind.RECEIPT,
                     payload=receipt_document(sale),
                     sale_id=sale.pk,
                 )
+    except NoOpenShift:
+        # A sale booked during a shift since closed is still the same sale when it is retried.
+        if replay := _replayed_sale(sale_id, fingerprint):
+            return replay
+        raise
     except IntegrityError:
         # The id is taken: booked before, or by a concurrent request that has just committed.
         if replay := _replayed_sale(sale_id, fingerprint):
@@ -262,6 +281,28 @@ def _validate_lines(lines: Sequence[LineRequest], *, allow_inactive: bool = Fals
             raise InvalidLine("Unit price cannot be negative.", field=f"{where}.unit_price")
 
 
+def _refuse_unapproved_overrides(lines: Sequence[LineRequest], *, store) -> None:
+    """An online sale sent whole (the API) charges catalogue prices and discounts up to the store's limit.
+
+    Overrides need a supervisor's PIN, given on the checkout page (the cart's lines carry them,
+    approved and audited); an offline sale is booked as charged and its price differences reported.
+    """
+    for index, line in enumerate(lines):
+        where = f"lines[{index}]"
+        if line.unit_price is not None and line.unit_price != line.product.price:
+            raise InvalidLine(
+                f"{line.product.sku} costs {line.product.price} {store.currency}; another price needs a supervisor's "
+                "approval at the checkout.",
+                field=f"{where}.unit_price",
+            )
+        if line.discount_percent > store.max_discount_percent:
+            raise InvalidLine(
+                f"A discount above {store.max_discount_percent.normalize():f} % needs a supervisor's approval "
+                "at the checkout.",
+                field=f"{where}.discount_percent",
+            )
+
+
 def validate_quantity(quantity: Decimal, *, field: str = "quantity") -> None:
     if quantity <= 0:
         raise InvalidLine(f"Quantity must be greater than zero, got {quantity}.", field=field)
@@ -279,6 +320,13 @@ def validate_amount(amount: Decimal, *, currency: str, field: str = "amount") ->
         raise PaymentInvalid("Amount must be greater than zero.", field=field)
     if quantize_money(amount, currency) != amount:
         raise PaymentInvalid(f"{amount} has more decimals than {currency} allows.", field=field)
+
+
+def validate_unit_price(unit_price: Decimal, *, currency: str, field: str = "unit_price") -> None:
+    if unit_price < 0:
+        raise InvalidLine("A price cannot be negative.", field=field)
+    if quantize_money(unit_price, currency) != unit_price:
+        raise InvalidLine(f"{unit_price} has more decimals than {currency} allows.", field=field)
 
 
 def validate_reference(reference: str, *, field: str = "reference") -> None:
@@ -317,35 +365,57 @@ def _settle(
     return settlement
 
 
-def _next_receipt_sequence(register: Register) -> tuple[int, bool]:
-    """Take the register's next receipt number, and whether it has an active receipt printer.
+@dataclass(frozen=True)
+class _RegisterCounters:
+    receipt_sequence: int
+    has_printer: bool
+    shift_id: uuid.UUID | None  # None: no shift is open
+    journal_number: int
+    journal_prev_hash: str
 
-    The row stays locked until commit. Asking about the printer in the same statement keeps a
-    sale at a register without a printer at the queries it always took.
+
+def _next_receipt_sequence(register: Register) -> _RegisterCounters:
+    """Take the register's next receipt and journal numbers, the journal head's hash, whether the
+    register has an active receipt printer, and its open shift.
+
+    The register row stays locked until commit, and on PostgreSQL the open shift's row is share-locked:
+    a close (which locks it for update) waits for this sale and counts it, and a sale waiting behind
+    a close finds the shift closed (the locked row is re-checked). Asking about the printer, the
+    shift and the journal in the same statement keeps a sale at the queries it always took.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(_next_receipt_sequence_sql(), [register.pk, register.pk, register.pk])
+        sequence, journal_number, head_hash, has_printer, shift_id = cursor.fetchone()
+        if shift_id is not None and not isinstance(shift_id, uuid.UUID):
+            shift_id = uuid.UUID(shift_id)  # SQLite answers with the hex string
+        return _RegisterCounters(sequence, bool(has_printer), shift_id, journal_number, head_hash)
+
+
+@cache
+def _next_receipt_sequence_sql() -> str:
     quote = connection.ops.quote_name
     table, printer_table = quote(Register._meta.db_table), quote(Printer._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_receipt_number = last_receipt_number + 1 WHERE id = %s "
-            f"RETURNING last_receipt_number, EXISTS (SELECT 1 FROM {printer_table} "
-            "WHERE register_id = %s AND active)",
-            [register.pk, register.pk],
-        )
-        sequence, has_printer = cursor.fetchone()
-        return sequence, bool(has_printer)
+    shift_table = quote(Shift._meta.db_table)
+    lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+    return (
+        f"WITH open_shift AS (SELECT id FROM {shift_table} WHERE register_id = %s AND state = 'open'{lock}) "
+        f"UPDATE {table} SET last_receipt_number = last_receipt_number + 1, "
+        "last_journal_number = last_journal_number + 1 WHERE id = %s "
+        "RETURNING last_receipt_number, last_journal_number, journal_head_hash, "
+        f"EXISTS (SELECT 1 FROM {printer_table} WHERE register_id = %s AND active), (SELECT id FROM open_shift)"
+    )
 
 
-_LINE_FIELDS = (
-    "position", "product", "sku", "name", "barcode", "quantity", "unit_price", "discount_percent",
-    "discount_amount", "tax_code", "tax_rate", "amount",
-)  # fmt: skip
-_TAX_FIELDS = ("code", "rate", "net", "tax", "gross")
-_PAYMENT_FIELDS = ("method", "amount", "reference")
+# The columns written are the figures the journal covers.
+_LINE_FIELDS = journal.SALE_LINE_FIELDS
+_TAX_FIELDS = journal.SALE_TAX_FIELDS
+_PAYMENT_FIELDS = journal.SALE_PAYMENT_FIELDS
+_JOURNAL_FIELDS = ("register", "number", "kind", "sale", "prev_hash", "hash")
 
 
-def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments) -> None:
-    """Write the sale with its lines (snapshots of the products), taxes and payments."""
+def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments, counters: _RegisterCounters) -> None:
+    """Write the sale with its lines (snapshots of the products), taxes and payments, and its
+    journal entry chained to the register's head, which moves to it."""
     sale.completed_at = timezone.now()
     line_rows = [
         (
@@ -366,13 +436,29 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments) -> None:
     ]
     tax_rows = [(tax.code, tax.rate, tax.net, tax.tax, tax.gross) for tax in totals.taxes]
     payment_rows = [(p.method, p.amount, p.reference) for p in payments]
+
+    def journal_entry():
+        return journal.new_entry(
+            register_id=sale.register_id,
+            number=counters.journal_number,
+            prev_hash=counters.journal_prev_hash,
+            kind=JournalEntry.Kind.SALE,
+            document=journal.sale_document(sale, line_rows, tax_rows, payment_rows),
+            sale=sale,
+        )
+
     if connection.vendor != "postgresql":
-        sale.save(force_insert=True)
+        sale.save(force_insert=True)  # sets completed_at (auto_now_add), which the entry covers
         SaleLine.objects.bulk_create(_models_of(SaleLine, sale, _LINE_FIELDS, line_rows))
         SaleTax.objects.bulk_create(_models_of(SaleTax, sale, _TAX_FIELDS, tax_rows))
         Payment.objects.bulk_create(_models_of(Payment, sale, _PAYMENT_FIELDS, payment_rows))
+        entry = journal_entry()
+        entry.save(force_insert=True)
+        journal.move_head(sale.register_id, entry.hash)
         return
-    # PostgreSQL, the checkout's hot path: the four inserts in one statement, one round trip.
+    entry = journal_entry()
+    # PostgreSQL, the checkout's hot path: the inserts and the journal head's move in one
+    # statement, one round trip.
     with connection.cursor() as cursor:
         cursor.execute(
             _insert_sale_sql(),
@@ -384,20 +470,27 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments) -> None:
                 *_columns(tax_rows, len(_TAX_FIELDS)),
                 sale.pk,
                 *_columns(payment_rows, len(_PAYMENT_FIELDS)),
+                *(getattr(entry, JournalEntry._meta.get_field(name).attname) for name in _JOURNAL_FIELDS),
+                entry.hash,
+                sale.register_id,
             ],
         )
-    sale._state.adding = False
-    sale._state.db = connection.alias
+    for written in (sale, entry):
+        written._state.adding = False
+        written._state.db = connection.alias
 
 
 @cache
 def _insert_sale_sql() -> str:
     sale_fields = tuple(field.name for field in Sale._meta.concrete_fields)
+    quote = connection.ops.quote_name
     return (
         f"WITH sale AS ({insert_row_sql(Sale, sale_fields)}), "
         f"lines AS ({unnest_insert_sql(SaleLine, ('sale',), _LINE_FIELDS)}), "
-        f"taxes AS ({unnest_insert_sql(SaleTax, ('sale',), _TAX_FIELDS)}) "
-        f"{unnest_insert_sql(Payment, ('sale',), _PAYMENT_FIELDS)}"
+        f"taxes AS ({unnest_insert_sql(SaleTax, ('sale',), _TAX_FIELDS)}), "
+        f"payments AS ({unnest_insert_sql(Payment, ('sale',), _PAYMENT_FIELDS)}), "
+        f"journal AS ({insert_row_sql(JournalEntry, _JOURNAL_FIELDS)}) "
+        f"UPDATE {quote(Register._meta.db_table)} SET journal_head_hash = %s WHERE id = %s"
     )
 
 
@@ -438,6 +531,12 @@ def _record_offline_sync_issues(
     def money(amount):
         return f"{quantize_money(amount, store.currency)} {store.currency}"
 
+    if sale.shift_id is None:
+        note(
+            OfflineSyncIssue.Kind.NO_OPEN_SHIFT,
+            description=f"Register {sale.register.code} had no open shift when this sale, rung up offline, synced: "
+            "it is booked outside any shift and its cash is in no shift's count.",
+        )
     if not sale.register.active:
         note(
             OfflineSyncIssue.Kind.REGISTER_DEACTIVATED,
@@ -572,28 +671,133 @@ def _add_to_line_in_one_statement(cart: Cart, products, *, quantity: Decimal) ->
     raise InvalidLine("The line changed while adding to it; scan again.")
 
 
-def set_line_quantity(*, cart: Cart, line_id: int, quantity: Decimal) -> None:
+def set_line_quantity(*, cart: Cart, line_id: int, quantity: Decimal, cashier=None, request=None) -> None:
+    """Change a line's quantity; taking items off before payment is recorded like removing them."""
     validate_quantity(quantity)
-    CartLine.objects.filter(pk=_cart_line(cart, line_id).pk).update(quantity=quantity)
-    _touch(cart)
+    with transaction.atomic():
+        line = _cart_line(cart, line_id, lock=True)
+        CartLine.objects.filter(pk=line.pk).update(quantity=quantity)
+        if quantity < line.quantity:
+            _record_line_voided(cart, line, line.quantity - quantity, cashier=cashier, request=request)
+        _touch(cart)
 
 
-def set_line_discount(*, cart: Cart, line_id: int, discount_percent: Decimal) -> None:
+def set_line_discount(
+    *, cart: Cart, line_id: int, discount_percent: Decimal, cashier=None, approval_id=None, request=None
+) -> None:
+    """Give a line discount; above the store's limit only with a supervisor's approval (``ApprovalNeeded``)."""
     validate_discount(discount_percent)
-    CartLine.objects.filter(pk=_cart_line(cart, line_id).pk).update(discount_percent=discount_percent)
-    _touch(cart)
+    line = _cart_line(cart, line_id)
+    limit = cart.register.store.max_discount_percent
+    if discount_percent <= limit:
+        CartLine.objects.filter(pk=line.pk).update(discount_percent=discount_percent)
+        _touch(cart)
+        return
+    details = {"line": line.pk, "sku": line.product.sku, "discount_percent": discount_percent}
+    if approval_id is None:
+        raise ApprovalNeeded(
+            f"A discount above {limit.normalize():f} % needs a supervisor's approval.",
+            action=Approval.Action.DISCOUNT_OVERRIDE,
+            details=details,
+            field="discount_percent",
+        )
+    with transaction.atomic():
+        approval = use_approval(
+            approval_id=approval_id,
+            action=Approval.Action.DISCOUNT_OVERRIDE,
+            register=cart.register,
+            cashier=cashier,
+            details=details,
+        )
+        CartLine.objects.filter(pk=line.pk).update(discount_percent=discount_percent)
+        _record_override(AuditAction.DISCOUNT_OVERRIDE, cart, line, approval, request, limit=limit, **details)
+        _touch(cart)
 
 
-def remove_line(*, cart: Cart, line_id: int) -> None:
-    _cart_line(cart, line_id).delete()
-    _touch(cart)
+def override_line_price(
+    *, cart: Cart, line_id: int, unit_price: Decimal, cashier, approval_id=None, request=None
+) -> None:
+    """Charge another unit price on a line: always with a supervisor's approval (``ApprovalNeeded``)."""
+    store = cart.register.store
+    validate_unit_price(unit_price, currency=store.currency)
+    line = _cart_line(cart, line_id)
+    details = {"line": line.pk, "sku": line.product.sku, "unit_price": unit_price}
+    if approval_id is None:
+        raise ApprovalNeeded(
+            f"Charging {unit_price} {store.currency} instead of {line.product.price} for {line.product.name} "
+            "needs a supervisor's approval.",
+            action=Approval.Action.PRICE_OVERRIDE,
+            details=details,
+            field="unit_price",
+        )
+    with transaction.atomic():
+        approval = use_approval(
+            approval_id=approval_id,
+            action=Approval.Action.PRICE_OVERRIDE,
+            register=cart.register,
+            cashier=cashier,
+            details=details,
+        )
+        CartLine.objects.filter(pk=line.pk).update(unit_price=unit_price)
+        _record_override(
+            AuditAction.PRICE_OVERRIDE, cart, line, approval, request, catalogue_price=line.product.price, **details
+        )
+        _touch(cart)
 
 
-def _cart_line(cart: Cart, line_id: int) -> CartLine:
-    line = CartLine.objects.filter(cart=cart, pk=line_id).first()
+def remove_line(*, cart: Cart, line_id: int, cashier=None, request=None) -> None:
+    """Take a line off before payment; recorded (``line_voided``) with what it was worth."""
+    with transaction.atomic():
+        line = _cart_line(cart, line_id, lock=True)
+        line.delete()
+        _record_line_voided(cart, line, line.quantity, cashier=cashier, request=request)
+        _touch(cart)
+
+
+def _cart_line(cart: Cart, line_id: int, *, lock: bool = False) -> CartLine:
+    lines = CartLine.objects.filter(cart=cart, pk=line_id).select_related("product__tax_rate")
+    line = (lines.select_for_update(of=("self",)) if lock else lines).first()
     if line is None:
         raise StaleCart("That line is no longer in the cart.")
     return line
+
+
+def _record_line_voided(cart: Cart, line: CartLine, quantity: Decimal, *, cashier, request, reason: str = "") -> None:
+    """Items taken off a sale before payment: who, which, how many and what they would have cost."""
+    store = cart.register.store
+    amount = price_lines(
+        [LineRequest(line.product, quantity, line.discount_percent, line.unit_price)], store=store
+    ).total
+    record_audit(
+        AuditAction.LINE_VOIDED,
+        actor=cashier,
+        store=store,
+        register=cart.register,
+        target=line.product,
+        details={
+            "sku": line.product.sku,
+            "name": line.product.name[:100],
+            "quantity": quantity,
+            "amount": amount,
+            "currency": store.currency,
+            "sale_id": str(cart.sale_id),
+            **({"reason": reason} if reason else {}),
+        },
+        request=request,
+    )
+
+
+def _record_override(action, cart: Cart, cart_line: CartLine, approval: Approval, request, **details) -> None:
+    record_audit(
+        action,
+        actor=approval.cashier,
+        approver=approval.supervisor,
+        store=cart.register.store,
+        register=cart.register,
+        target=cart_line.product,
+        details={**details, "approval": str(approval.pk), "sale_id": str(cart.sale_id)},
+        request=request,
+    )
 
 
 def add_cart_payment(
@@ -635,7 +839,12 @@ def remove_cart_payment(*, cart: Cart, payment_id: uuid.UUID) -> None:
 
 def cart_line_requests(cart: Cart) -> list[LineRequest]:
     return [
-        LineRequest(product=line.product, quantity=line.quantity, discount_percent=line.discount_percent)
+        LineRequest(
+            product=line.product,
+            quantity=line.quantity,
+            discount_percent=line.discount_percent,
+            unit_price=line.unit_price,
+        )
         for line in cart.lines.select_related("product__tax_rate")
     ]
 
@@ -672,9 +881,13 @@ def _replayed_cart_sale(cart: Cart, sale_id: uuid.UUID) -> CompletedSale | None:
     return CompletedSale(sale=sale, created=False) if sale else None
 
 
-def cancel_cart(*, cart: Cart) -> None:
+def cancel_cart(*, cart: Cart, cashier=None, request=None) -> None:
+    """Cancel the open sale; each line it had is recorded as taken off before payment."""
     with transaction.atomic():
-        _reset_cart(Cart.objects.select_for_update().get(pk=cart.pk))
+        current = Cart.objects.select_for_update().select_related("register__store").get(pk=cart.pk)
+        for line in current.lines.select_related("product__tax_rate"):
+            _record_line_voided(current, line, line.quantity, cashier=cashier, request=request, reason="sale cancelled")
+        _reset_cart(current)
 
 
 def _lock_cart_for_checkout(cart: Cart, sale_id: uuid.UUID) -> None:
