@@ -16,7 +16,9 @@ from django.contrib.staticfiles import finders
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from devices.selectors import local_print_agent
 from inventory.availability import LOW_STOCK_THRESHOLD
@@ -25,7 +27,7 @@ from inventory.services import InsufficientStock
 from sales import forms, selectors, services
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
 from sales.exceptions import SaleError, StaleCart
-from sales.models import Cart, CartLine, Sale
+from sales.models import Cart, CartLine, Sale, Shift
 
 SEARCH_LIMIT = 20
 
@@ -60,6 +62,11 @@ def register_list(request):
 @require_GET
 @cashier_view
 def checkout(request, register):
+    if not Shift.objects.filter(register=register, state=Shift.State.OPEN).exists():
+        # A register sells only inside an open shift: count the float first. (A redirect is never
+        # kept by the service worker, so the copy it serves offline stays the selling page.)
+        shift_page = reverse("pos:shift", args=[register.code])
+        return HttpResponseClientRedirect(shift_page) if request.htmx else redirect(shift_page)
     cart = _open_cart(register)
     if request.htmx:
         return render(request, "sales/checkout_update.html", _sale_context(cart))

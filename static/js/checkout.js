@@ -129,6 +129,7 @@ const SHORTCUTS = {
   F4: () => openTender("cash"),
   F8: () => openTender("card"),
   F9: () => openTender("mobile"),
+  F7: () => $("#shift-link")?.click(), // the shift page: cash in/out, no sale, X report, close
 };
 
 function closeReceipt() {
