@@ -273,3 +273,32 @@ def test_only_a_manager_signs_off_and_only_a_closed_shift(register, cashier, man
 
     assert signed.signed_off_by == manager and signed.signed_off_at is not None
     assert again.signed_off_at == signed.signed_off_at
+
+
+def test_open_cash_movements_no_sale_close_and_sign_off_are_audited(closed_register, cashier, manager):
+    from audit.models import AuditEntry
+
+    shift = open_(closed_register, cashier).shift
+    move(closed_register, cashier, "cash_in", "10.00", reason="Coins from the bank")
+    move(closed_register, cashier, "cash_out", "5.00", reason="Window cleaner")
+    no_sale = move(closed_register, cashier, "no_sale", reason="Customer wanted change").movement
+    move(closed_register, cashier, "no_sale", reason="Customer wanted change", movement_id=no_sale.pk)  # a retry
+    close_shift(shift_id=shift.pk, register=closed_register, closed_by=cashier, counted_counts={"50.00": 1})
+    sign_off_shift(shift=shift, manager=manager)
+
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [entry.action for entry in entries] == [
+        "shift_opened",
+        "cash_in",
+        "cash_out",
+        "no_sale",
+        "shift_closed",
+        "shift_signed_off",
+    ]
+    assert {(entry.store_code, entry.register_code) for entry in entries} == {("main", "R9")}
+    assert [entry.actor for entry in entries] == [cashier] * 5 + [manager]
+    no_sale_entry = entries[3]
+    assert (no_sale_entry.object_type, no_sale_entry.object_id) == ("sales.cashmovement", str(no_sale.pk))
+    assert no_sale_entry.details["reason"] == "Customer wanted change"
+    closed = entries[4]
+    assert closed.details == {"counted": "50.00", "expected": "64.00", "variance": "-14.00"}
