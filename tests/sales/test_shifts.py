@@ -302,3 +302,19 @@ def test_open_cash_movements_no_sale_close_and_sign_off_are_audited(closed_regis
     assert no_sale_entry.details["reason"] == "Customer wanted change"
     closed = entries[4]
     assert closed.details == {"counted": "50.00", "expected": "64.00", "variance": "-14.00"}
+
+
+def test_the_bench_opens_a_shift_on_each_of_its_registers_once(cashier):
+    from bench.fixtures import open_shifts
+    from tests.factories import StoreFactory
+
+    bench = StoreFactory(code="bench")
+    registers = [RegisterFactory(store=bench, code=f"B{i}", open_shift=False) for i in range(3)]
+    other = RegisterFactory(code="X1", open_shift=False)
+
+    open_shifts(cashier)
+    open_shifts(cashier)  # a reused bench database
+
+    assert all(open_shift_of(register) is not None for register in registers)
+    assert Shift.objects.filter(register__store=bench).count() == 3
+    assert open_shift_of(other) is None
