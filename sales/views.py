@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
 from django.core.handlers.asgi import ASGIRequest
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,7 +57,13 @@ def _open_cart(register) -> Cart:
 @login_required
 @permission_required("sales.add_sale", raise_exception=True)
 def register_list(request):
-    return render(request, "sales/register_list.html", {"registers": selectors.active_registers()})
+    open_shifts = Prefetch(
+        "shifts",
+        queryset=Shift.objects.filter(state=Shift.State.OPEN).select_related("opened_by"),
+        to_attr="open_shifts",
+    )
+    registers = selectors.active_registers().prefetch_related(open_shifts)
+    return render(request, "sales/register_list.html", {"registers": registers})
 
 
 @require_GET

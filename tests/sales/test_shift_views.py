@@ -175,3 +175,42 @@ def test_a_user_without_shift_permissions_gets_403(client, register, db):
 
     assert client.get("/pos/R1/shift/").status_code == 403
     assert client.post("/pos/R1/shift/open/", {"id": str(uuid.uuid4())}).status_code == 403
+
+
+def test_paying_after_the_shift_was_closed_elsewhere_says_why_and_books_nothing(
+    cashier_client, cashier, register, product
+):
+    from sales.models import Cart, Sale
+    from sales.shifts import close_shift
+
+    cashier_client.post("/pos/R1/scan/", {"code": product.barcode}, **HTMX)
+    cart = Cart.objects.get(register=register)
+    close_shift(shift_id=open_shift_of(register).pk, register=register, closed_by=cashier, counted_counts={})
+
+    response = cashier_client.post(
+        "/pos/R1/tender/",
+        {"sale_id": cart.sale_id, "payment_id": uuid.uuid4(), "method": "cash", "amount": "5.00", "reference": ""},
+        **HTMX,
+    )
+
+    assert "No open shift on register R1: open a shift first." in response.content.decode()
+    assert not Sale.objects.exists()
+
+
+def test_shift_actions_need_the_csrf_token(register, cashier):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cashier)
+    body = {"id": str(uuid.uuid4()), "kind": "no_sale", "reason": "Forged"}
+
+    assert client.post("/pos/R1/shift/cash/", body, **HTMX).status_code == 403
+    assert client.post("/pos/R1/shift/close/", {"id": str(open_shift_of(register).pk)}, **HTMX).status_code == 403
+    assert not CashMovement.objects.exists() and open_shift_of(register) is not None
+
+
+def test_the_register_list_says_which_registers_have_an_open_shift(cashier_client, register, fresh_register):
+    page = cashier_client.get("/pos/").content.decode()
+
+    assert "Shift open · shift-opener since" in page
+    assert "No open shift" in page
