@@ -18,4 +18,5 @@ urlpatterns = [
     path("shifts/cash-movements/", shift_api.CashMovementApi.as_view(), name="api-cash-movement"),
     path("shifts/<uuid:shift_id>/close/", shift_api.ShiftCloseApi.as_view(), name="api-shift-close"),
     path("shifts/<uuid:shift_id>/sign-off/", shift_api.ShiftSignOffApi.as_view(), name="api-shift-sign-off"),
+    path("refunds/", sales_api.RefundCreateApi.as_view(), name="api-refund-create"),
 ]

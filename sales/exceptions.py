@@ -88,3 +88,19 @@ class ApprovalNeeded(SaleError):
         super().__init__(message, field=field)
         self.action = action
         self.details = details or {}
+
+
+class SaleNotFound(SaleError):
+    """No sale has the receipt number or code given at the counter."""
+
+    field = "receipt"
+
+
+class RefundError(SaleError):
+    """A return, refund or void that cannot be done as asked."""
+
+
+class RefundConflict(RefundError):
+    """The same client id was already used for a different refund or void (HTTP 409)."""
+
+    field = "id"

@@ -337,6 +337,138 @@ class OfflineSyncIssue(ImmutableModel):
         return f"{self.get_kind_display()}: {self.sku}"
 
 
+class Refund(ImmutableModel):
+    """Money and goods back to a customer: a new record referencing the original sale (when there
+    was a receipt), which is never edited."""
+
+    # Client-generated: a retried refund is booked once.
+    id = models.UUIDField(primary_key=True)
+    number = models.CharField(max_length=40, unique=True)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="refunds")
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="refunds")
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refunds")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="refunds")
+    # Empty: a return without receipt, which a supervisor approved.
+    original_sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="refunds", null=True, blank=True)
+    approval = models.ForeignKey(
+        "Approval", on_delete=models.PROTECT, related_name="+", null=True, blank=True, help_text="Without receipt."
+    )
+    currency = models.CharField(max_length=3)
+    total = money_field(help_text="Paid back, tax included.")
+    tax_total = money_field()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    # SHA-256 of the request that created it: a retry must match, else it is a conflict.
+    request_fingerprint = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Refund {self.number}"
+
+
+class RefundLine(ImmutableModel):
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    sale_line = models.ForeignKey(
+        SaleLine, on_delete=models.PROTECT, related_name="refund_lines", null=True, blank=True
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200)
+    quantity = quantity_field()
+    amount = money_field(help_text="Paid back for the line, tax included.")
+    tax_code = models.CharField(max_length=20)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    tax = money_field()
+
+    class Meta:
+        ordering = ["refund", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["refund", "position"], name="refundline_position_per_refund"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="refundline_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.name}"
+
+
+class RefundPayment(ImmutableModel):
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    amount = money_field()
+    reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["refund", "id"]
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.amount}"
+
+
+class Void(ImmutableModel):
+    """A completed sale cancelled in its own shift with a supervisor's approval: the reversal of
+    its stock and payments. The sale itself is never edited."""
+
+    id = models.UUIDField(primary_key=True)
+    sale = models.OneToOneField(Sale, on_delete=models.PROTECT, related_name="void")
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="voids")
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="voids")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="voids")
+    approval = models.ForeignKey("Approval", on_delete=models.PROTECT, related_name="+")
+    total = money_field(help_text="The sale's total, reversed.")
+    cash_returned = money_field(help_text="Cash taken minus change given: what leaves the drawer.")
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_index=True)
+    request_fingerprint = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Void of {self.sale_id}"
+
+
+class JournalEntry(ImmutableModel):
+    """One completed sale, refund or void in its register's hash-chained journal.
+
+    ``hash`` = SHA-256(``prev_hash`` + the entry's canonical content, see ``sales/journal.py``);
+    numbers are gapless per register. ``manage.py verify_journal`` recomputes both.
+    """
+
+    class Kind(models.TextChoices):
+        SALE = "sale", "Sale"
+        REFUND = "refund", "Refund"
+        VOID = "void", "Void"
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="journal_entries")
+    number = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sale = models.OneToOneField(Sale, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entry")
+    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entry")
+    void = models.OneToOneField(Void, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entry")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["register", "number"]
+        verbose_name_plural = "journal entries"
+        constraints = [
+            models.UniqueConstraint(fields=["register", "number"], name="journalentry_number_per_register"),
+            # An entry records exactly the one document its kind says.
+            models.CheckConstraint(
+                condition=Q(kind="sale", sale__isnull=False, refund__isnull=True, void__isnull=True)
+                | Q(kind="refund", sale__isnull=True, refund__isnull=False, void__isnull=True)
+                | Q(kind="void", sale__isnull=True, refund__isnull=True, void__isnull=False),
+                name="journalentry_one_document_of_its_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.register_id}/{self.number} {self.kind}"
+
+
 class StaffPin(models.Model):
     """A supervisor's counter PIN: hashed like a password, locked after repeated wrong entries."""
 

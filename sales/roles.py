@@ -14,6 +14,10 @@ _CASHIER_PERMISSIONS = [
     "sales.add_shift",
     "sales.view_shift",
     "sales.add_cashmovement",
+    # Returns with a receipt; without one, and post-voids, also need a supervisor's approval.
+    "sales.add_refund",
+    "sales.view_refund",
+    "sales.add_void",
     "inventory.view_product",
 ]
 
@@ -73,6 +77,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_cashmovement",
         "sales.sign_off_shift",
         "audit.view_auditentry",
+        "sales.view_refundline",
+        "sales.view_refundpayment",
+        "sales.view_void",
+        "sales.view_journalentry",
     ],
     ADMIN: ALL_PERMISSIONS,
 }

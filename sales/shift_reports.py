@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from retailpos.money import quantize_money
 from sales import cash
-from sales.models import CashMovement, Payment, PaymentMethod, Sale, Shift
+from sales.models import CashMovement, Payment, PaymentMethod, RefundPayment, Sale, Shift, Void
 
 ZERO = Decimal("0")
 REPORT_DOCUMENT_VERSION = 1
@@ -73,12 +73,13 @@ def shift_figures(shift: Shift) -> ShiftFigures:
 
 
 def cash_refunds_of(shift: Shift) -> Decimal:
-    """Cash paid back to customers in the shift.
-
-    Refunds arrive with the journal work (branch ``journal``); until then there are none to count.
-    This is the one place their cash enters the expected-cash maths.
-    """
-    return ZERO
+    """Cash paid back to customers in the shift: refunds paid in cash, and the cash of sales voided
+    (what they took less the change they gave). The one place these enter the expected-cash maths."""
+    refunds = RefundPayment.objects.filter(refund__shift=shift, method=PaymentMethod.CASH).aggregate(
+        total=Sum("amount", default=ZERO)
+    )["total"]
+    voids = Void.objects.filter(shift=shift).aggregate(total=Sum("cash_returned", default=ZERO))["total"]
+    return refunds + voids
 
 
 def report_document(shift: Shift, figures: ShiftFigures, *, kind: str, show_drawer: bool = True) -> dict:

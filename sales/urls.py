@@ -26,4 +26,6 @@ urlpatterns = [
     path("<slug:code>/shift/close/", shift_views.close_shift, name="shift-close"),
     path("<slug:code>/shift/x-report/", shift_views.x_report, name="x-report"),
     path("<slug:code>/shifts/<uuid:shift_id>/z-report/", shift_views.z_report, name="z-report"),
+    path("<slug:code>/returns/", views.returns, name="returns"),
+    path("<slug:code>/returns/refund/", views.refund, name="refund"),
 ]

@@ -318,3 +318,32 @@ def test_the_bench_opens_a_shift_on_each_of_its_registers_once(cashier):
     assert all(open_shift_of(register) is not None for register in registers)
     assert Shift.objects.filter(register__store=bench).count() == 3
     assert open_shift_of(other) is None
+
+
+def test_a_cash_refund_is_taken_out_of_the_expected_cash_at_close_and_on_the_z_report(
+    closed_register, cashier, product
+):
+    from sales.refunds import ReturnLine, refund_sale
+
+    Printer.objects.create(register=closed_register, kind=Printer.Kind.NETWORK, address="127.0.0.1:9100")
+    shift = open_(closed_register, cashier).shift  # float 59.00
+    sale = sell(closed_register, cashier, product, quantity="2", paid=("cash", "5.00")).sale  # 2.38 kept
+    line = sale.lines.get()
+    refund_sale(
+        refund_id=uuid.uuid4(),
+        register=closed_register,
+        cashier=cashier,
+        sale=sale,
+        lines=[ReturnLine(quantity=D("1"), sale_line_id=line.pk)],
+        reason="Spoilt",
+    )
+
+    close_shift(shift_id=shift.pk, register=closed_register, closed_by=cashier, counted_counts={"50.00": 1})
+
+    shift = Shift.objects.get(pk=shift.pk)
+    assert shift.expected_cash == D("59.00") + D("2.38") - D("1.19")
+    (z_report,) = [
+        job for job in PrintJob.objects.filter(kind=PrintJob.Kind.REPORT) if job.payload["title"] == "Z report"
+    ]
+    rows = z_report.payload["rows"]
+    assert ["Cash refunds", "-1.19"] in rows and ["Expected cash", "60.19"] in rows
