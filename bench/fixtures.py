@@ -23,7 +23,6 @@ def main() -> int:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from django.utils import timezone
 
     from bench.workload import SCAN_REGISTER_PREFIX, hot_skus, register_codes
     from devices.models import Register
@@ -31,7 +30,6 @@ def main() -> int:
     from inventory.sample_catalog import install_sample_catalog
     from inventory.services import StockChange, record_movements
     from sales import roles
-    from sales.models import Shift
 
     timings = {}
 
@@ -43,6 +41,7 @@ def main() -> int:
         cashier = get_user_model().objects.get(username=os.environ["BENCH_CASHIER_USERNAME"])
         cashier.set_password(os.environ["BENCH_CASHIER_PASSWORD"])
         cashier.save(update_fields=["password"])
+        open_shifts(cashier)  # a database from before shifts existed, or whose shifts were closed
         print(json.dumps({"reused": True, "products": Product.objects.count()}))
         return 0
 
@@ -72,21 +71,32 @@ def main() -> int:
         username=os.environ["BENCH_CASHIER_USERNAME"], password=os.environ["BENCH_CASHIER_PASSWORD"]
     )
     cashier.groups.add(Group.objects.get(name=roles.CASHIER))
-    # A register sells only inside an open shift: every bench register starts with one (no float).
+    open_shifts(cashier)
+
+    print(json.dumps({"products": installed, "registers": len(codes), "hot_products": len(hot_ids), **timings}))
+    return 0
+
+
+def open_shifts(cashier) -> None:
+    """A register sells only inside an open shift: give every bench register without one a shift (no float)."""
+    from django.utils import timezone
+
+    from devices.models import Register
+    from sales.models import Shift
+
     Shift.objects.bulk_create(
         Shift(
             id=uuid.uuid4(),
             register=register,
-            currency=store.currency,
+            currency=register.store.currency,
             opened_by=cashier,
             opened_at=timezone.now(),
             opening_float=Decimal("0"),
         )
-        for register in Register.objects.filter(code__in=codes)
+        for register in Register.objects.filter(store__code="bench")
+        .exclude(shifts__state=Shift.State.OPEN)
+        .select_related("store")
     )
-
-    print(json.dumps({"products": installed, "registers": len(codes), "hot_products": len(hot_ids), **timings}))
-    return 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from devices import api as devices_api
 from inventory import api as inventory_api
 from retailpos.health import HealthApi
 from sales import api as sales_api
+from sales import shift_api
 
 urlpatterns = [
     path("audit-entries/", audit_api.AuditEntryListApi.as_view(), name="api-audit-entries"),
@@ -15,5 +16,9 @@ urlpatterns = [
     path("products/", inventory_api.ProductListApi.as_view(), name="api-product-list"),
     path("registers/<slug:code>/catalog/", inventory_api.RegisterCatalogApi.as_view(), name="api-register-catalog"),
     path("sales/", sales_api.SaleCreateApi.as_view(), name="api-sale-create"),
+    path("shifts/", shift_api.ShiftOpenApi.as_view(), name="api-shift-open"),
+    path("shifts/cash-movements/", shift_api.CashMovementApi.as_view(), name="api-cash-movement"),
+    path("shifts/<uuid:shift_id>/close/", shift_api.ShiftCloseApi.as_view(), name="api-shift-close"),
+    path("shifts/<uuid:shift_id>/sign-off/", shift_api.ShiftSignOffApi.as_view(), name="api-shift-sign-off"),
     path("refunds/", sales_api.RefundCreateApi.as_view(), name="api-refund-create"),
 ]

@@ -7,12 +7,13 @@ from django.utils.html import format_html
 from inventory.admin import ReadOnlyAdminMixin
 from sales import roles
 from sales.approvals import set_pin, validate_new_pin
-from sales.exceptions import ApprovalRefused
+from sales.exceptions import ApprovalRefused, SaleError
 from sales.models import (
     Approval,
     Cart,
     CartLine,
     CartPayment,
+    CashMovement,
     JournalEntry,
     OfflineSyncIssue,
     Payment,
@@ -22,10 +23,12 @@ from sales.models import (
     Sale,
     SaleLine,
     SaleTax,
+    Shift,
     StaffPin,
     Void,
 )
 from sales.services import reprint_receipt
+from sales.shifts import sign_off_shift
 
 
 class SaleLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -92,7 +95,7 @@ class SaleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["^receipt_number", "=cashier__username"]
     date_hierarchy = "completed_at"
     fieldsets = [
-        (None, {"fields": ["id", "receipt_number", "receipt_sequence", "store", "register", "cashier"]}),
+        (None, {"fields": ["id", "receipt_number", "receipt_sequence", "store", "register", "shift", "cashier"]}),
         (
             "When",
             {
@@ -184,6 +187,72 @@ class CartAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["register"]
     search_fields = ["register__code"]
     inlines = [CartLineInline, CartPaymentInline]
+
+
+class CashMovementInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CashMovement
+    fields = ["created_at", "kind", "amount", "reason", "created_by"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Shift)
+class ShiftAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Shifts are the cash books: read-only; a manager signs off a closed one (action "Sign off")."""
+
+    list_display = [
+        "opened_at",
+        "register",
+        "state",
+        "opened_by",
+        "closed_at",
+        "opening_float",
+        "expected_cash",
+        "counted_cash",
+        "variance",
+        "signed_off_by",
+    ]
+    list_filter = ["state", "register__store", "register", ("signed_off_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["register", "opened_by", "signed_off_by"]
+    date_hierarchy = "opened_at"
+    fieldsets = [
+        (None, {"fields": ["id", "register", "state", "currency"]}),
+        ("Open", {"fields": ["opened_by", "opened_at", "opening_float", "opening_denominations"]}),
+        (
+            "Close (blind count)",
+            {
+                "fields": [
+                    "closed_by",
+                    "closed_at",
+                    "counted_cash",
+                    "counted_denominations",
+                    "expected_cash",
+                    "variance",
+                ]
+            },
+        ),
+        ("Sign-off", {"fields": ["signed_off_by", "signed_off_at"]}),
+    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    inlines = [CashMovementInline]
+    actions = ["sign_off"]
+
+    def has_sign_off_permission(self, request):
+        return request.user.has_perm("sales.sign_off_shift")
+
+    @admin.action(description="Sign off the selected closed shifts", permissions=["sign_off"])
+    def sign_off(self, request, queryset):
+        signed, refused = 0, []
+        for shift in queryset.select_related("register"):
+            try:
+                sign_off_shift(shift=shift, manager=request.user)
+                signed += 1
+            except SaleError as error:
+                refused.append(f"{shift}: {error.message}")
+        if signed:
+            self.message_user(request, f"Signed off {signed} shift(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
 
 
 class StaffPinForm(forms.ModelForm):

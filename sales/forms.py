@@ -6,7 +6,7 @@ from django import forms
 
 from inventory.models import Product
 from sales.exceptions import InvalidLine
-from sales.models import PaymentMethod
+from sales.models import CashMovement, PaymentMethod
 
 
 class LocalDecimalField(forms.DecimalField):
@@ -113,3 +113,26 @@ class VoidForm(forms.Form):
 def first_error(form: forms.Form) -> str:
     """The one line to show the cashier for an invalid form."""
     return next(iter(form.errors.values()))[0] if form.errors else ""
+
+
+class ShiftForm(forms.Form):
+    """Open or close: the client id of the action; the counts come as ``count-<denomination>`` fields."""
+
+    id = forms.UUIDField(error_messages={"required": "Reload the page and count again.", "invalid": "Reload the page."})
+
+
+class CashMovementForm(forms.Form):
+    id = forms.UUIDField(error_messages={"required": "Reload the page and try again.", "invalid": "Reload the page."})
+    kind = forms.ChoiceField(choices=CashMovement.Kind.choices)
+    amount = LocalDecimalField(
+        max_digits=14,
+        decimal_places=3,
+        required=False,
+        error_messages={"invalid": "Enter an amount.", "max_digits": "Too many digits."},
+    )
+    reason = forms.CharField(max_length=200, required=False)
+
+
+def denomination_counts(data) -> dict[str, str]:
+    """The ``count-<denomination>`` fields of a posted count, as the shift services take them."""
+    return {name.removeprefix("count-"): value for name, value in data.items() if name.startswith("count-")}

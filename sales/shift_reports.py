@@ -97,6 +97,9 @@ def report_document(shift: Shift, figures: ShiftFigures, *, kind: str, show_draw
     def money(amount) -> str:
         return f"{quantize_money(amount, currency):f}"
 
+    def minus(amount) -> str:  # money taken out of the drawer, written as such (never "-0.00")
+        return f"-{money(amount)}" if amount else money(amount)
+
     def when(moment) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -123,10 +126,10 @@ def report_document(shift: Shift, figures: ShiftFigures, *, kind: str, show_draw
             [],
             ["Opening float", money(figures.cash.opening_float)],
             ["Cash taken", money(figures.cash.cash_tendered)],
-            ["Change given", f"-{money(figures.cash.change_given)}"],
-            ["Cash refunds", f"-{money(figures.cash.cash_refunds)}"],
+            ["Change given", minus(figures.cash.change_given)],
+            ["Cash refunds", minus(figures.cash.cash_refunds)],
             ["Cash in", money(figures.cash.cash_in)],
-            ["Cash out", f"-{money(figures.cash.cash_out)}"],
+            ["Cash out", minus(figures.cash.cash_out)],
         ]
     if kind == "X" and show_drawer:
         rows.append(["Expected cash", money(figures.expected_cash)])

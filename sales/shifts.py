@@ -17,6 +17,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit import services as audit
+from audit.services import Action
 from devices.models import Printer, PrintJob, Register
 from devices.services import queue_print_job
 from sales import cash
@@ -60,7 +62,7 @@ def open_shift(*, shift_id: uuid.UUID, register: Register, opened_by, opening_co
                 opening_denominations=counts,
                 open_fingerprint=fingerprint,
             )
-            record_audit("shift.opened", actor=opened_by, register=register, shift=shift, amount=shift.opening_float)
+            _audit(Action.SHIFT_OPENED, actor=opened_by, register=register, target=shift, float=shift.opening_float)
     except IntegrityError:
         # The id is taken (a retry), or the register has an open shift (the partial unique constraint).
         if existing := Shift.objects.filter(pk=shift_id).first():
@@ -125,7 +127,7 @@ def record_cash_movement(
                     kind=PrintJob.Kind.DRAWER_KICK,
                     payload={"version": 1, "reason": f"{movement.get_kind_display()}: {reason}"},
                 )
-            record_audit(f"cash.{kind}", actor=created_by, register=register, shift=shift, amount=amount, reason=reason)
+            _audit(kind, actor=created_by, register=register, target=movement, amount=amount, reason=reason)
     except IntegrityError:
         if replay := _replayed_movement(movement_id, fingerprint):  # the same id, committed meanwhile
             return replay
@@ -180,12 +182,12 @@ def close_shift(*, shift_id: uuid.UUID, register: Register, closed_by, counted_c
                 kind=PrintJob.Kind.REPORT,
                 payload=report_document(shift, figures, kind="Z"),
             )
-        record_audit(
-            "shift.closed",
+        _audit(
+            Action.SHIFT_CLOSED,
             actor=closed_by,
             register=register,
-            shift=shift,
-            amount=counted,
+            target=shift,
+            counted=counted,
             expected=figures.expected_cash,
             variance=shift.variance,
         )
@@ -206,19 +208,19 @@ def sign_off_shift(*, shift: Shift, manager) -> Shift:
                 signed_off_by=manager, signed_off_at=timezone.now()
             )
             current.refresh_from_db()
-            record_audit(
-                "shift.signed_off", actor=manager, register=current.register, shift=current, variance=current.variance
+            _audit(
+                Action.SHIFT_SIGNED_OFF,
+                actor=manager,
+                register=current.register,
+                target=current,
+                variance=current.variance,
             )
     return current
 
 
-def record_audit(action: str, *, actor, register: Register, shift: Shift, **details) -> None:
-    """Where shift and drawer actions go to the audit log.
-
-    The audit app (branch ``audit``: ``audit.services.record``) is not merged yet; once it is,
-    this calls it in the caller's transaction. Until then the CashMovement and Shift rows, with
-    who and when, are the record.
-    """
+def _audit(action: str, *, actor, register: Register, target, **details) -> None:
+    """Append the shift or drawer action to the audit log, in the caller's transaction (it commits with it)."""
+    audit.record(action, actor=actor, store=register.store, register=register, target=target, details=details)
 
 
 def _counts(counts: Mapping, *, currency: str) -> dict[str, int]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sales import views
+from sales import shift_views, views
 
 app_name = "pos"
 
@@ -21,6 +21,12 @@ urlpatterns = [
     path("<slug:code>/complete/", views.complete, name="complete"),
     path("<slug:code>/cancel/", views.cancel, name="cancel"),
     path("<slug:code>/receipts/<uuid:sale_id>/", views.receipt, name="receipt"),
+    path("<slug:code>/shift/", shift_views.shift_page, name="shift"),
+    path("<slug:code>/shift/open/", shift_views.open_shift, name="shift-open"),
+    path("<slug:code>/shift/cash/", shift_views.cash_movement, name="shift-cash"),
+    path("<slug:code>/shift/close/", shift_views.close_shift, name="shift-close"),
+    path("<slug:code>/shift/x-report/", shift_views.x_report, name="x-report"),
+    path("<slug:code>/shifts/<uuid:shift_id>/z-report/", shift_views.z_report, name="z-report"),
     path("<slug:code>/returns/", views.returns, name="returns"),
     path("<slug:code>/returns/refund/", views.refund, name="refund"),
     path("<slug:code>/returns/void/", views.void, name="void"),

@@ -15,9 +15,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from devices.selectors import local_print_agent
 from inventory.availability import LOW_STOCK_THRESHOLD
@@ -27,7 +30,7 @@ from sales import access, forms, refunds, selectors, services, voids
 from sales.approvals import approve
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
 from sales.exceptions import ApprovalNeeded, ApprovalRefused, SaleError, StaleCart
-from sales.models import Cart, CartLine, Sale
+from sales.models import Cart, CartLine, Sale, Shift
 
 SEARCH_LIMIT = 20
 
@@ -62,13 +65,23 @@ def _open_cart(register) -> Cart:
 @login_required
 @permission_required("sales.add_sale", raise_exception=True)
 def register_list(request):
-    registers = access.registers_for(request.user, selectors.active_registers())
+    open_shifts = Prefetch(
+        "shifts",
+        queryset=Shift.objects.filter(state=Shift.State.OPEN).select_related("opened_by"),
+        to_attr="open_shifts",
+    )
+    registers = access.registers_for(request.user, selectors.active_registers().prefetch_related(open_shifts))
     return render(request, "sales/register_list.html", {"registers": registers})
 
 
 @require_GET
 @cashier_view
 def checkout(request, register):
+    if not Shift.objects.filter(register=register, state=Shift.State.OPEN).exists():
+        # A register sells only inside an open shift: count the float first. (A redirect is never
+        # kept by the service worker, so the copy it serves offline stays the selling page.)
+        shift_page = reverse("pos:shift", args=[register.code])
+        return HttpResponseClientRedirect(shift_page) if request.htmx else redirect(shift_page)
     cart = _open_cart(register)
     if request.htmx:
         return render(request, "sales/checkout_update.html", _sale_context(cart))

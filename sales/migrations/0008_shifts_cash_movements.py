@@ -10,7 +10,7 @@ from sales.roles import migrate_role_groups
 class Migration(migrations.Migration):
     dependencies = [
         ("devices", "0004_printjob_kind_report"),
-        ("sales", "0007_role_inventory_back_office"),
+        ("sales", "0008_approvals_roles_audit_log"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -132,6 +132,7 @@ const SHORTCUTS = {
   F6: () => window.location.assign(root.dataset.returnsUrl),
   F8: () => openTender("card"),
   F9: () => openTender("mobile"),
+  F7: () => $("#shift-link")?.click(), // the shift page: cash in/out, no sale, X report, close
 };
 
 function closeReceipt() {

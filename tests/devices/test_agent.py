@@ -90,6 +90,38 @@ def test_a_receipt_document_from_a_newer_server_is_refused_not_misprinted():
         raise AssertionError("a version 2 document was printed")
 
 
+def z_report(**overrides):
+    return {
+        "version": 1,
+        "title": "Z report",
+        "subtitle": "Main Street",
+        "currency": "EUR",
+        "rows": [["Register", "Register 1 (R1)"], [], ["Expected cash", "64.27"], ["Variance", "-0.27"]],
+        "footer": "Shift 1e601ff7",
+        **overrides,
+    }
+
+
+def test_a_report_prints_its_rows_in_columns_with_rules_and_is_cut():
+    data = render_job("report", z_report(), printer=printer(paper_width=58))
+
+    assert b"Z report" in data and b"Main Street" in data
+    assert b"Expected cash" + b" " * (32 - len("Expected cash") - 5) + b"64.27\n" in data
+    assert b"Variance" + b" " * (32 - len("Variance") - 5) + b"-0.27\n" in data
+    assert data.count(b"-" * 32 + b"\n") == 3  # under the title, the empty row, at the end
+    assert b"\x1dV" in data  # cut
+    assert b"\x1bp" not in data  # a report never opens the drawer
+
+
+def test_a_report_document_from_a_newer_server_is_refused_not_misprinted():
+    try:
+        render_job("report", z_report(version=2), printer=printer())
+    except Exception as error:
+        assert "version 2" in str(error)
+    else:
+        raise AssertionError("a version 2 document was printed")
+
+
 def test_the_config_file_is_readable_by_its_owner_only_and_keeps_the_token_out_of_repr(tmp_path):
     config = AgentConfig(server="http://pos", token="rpd_secret-token", device=3, register="R1")
 

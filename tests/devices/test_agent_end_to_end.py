@@ -225,6 +225,30 @@ def test_a_cash_sale_prints_its_receipt_with_cut_and_drawer_kick_a_card_sale_wit
     assert device.token_prefix not in agent.log  # and the token, which starts with it, is never logged
 
 
+def test_closing_a_shift_prints_its_z_report_on_the_registers_printer(
+    server, agent, fake_printer, printer_config, cashier, product
+):
+    from sales.models import Shift
+
+    fake_printer.start()
+    agent.start()
+    sell(server, cashier, [{"sku": "MILK", "quantity": "1"}], [{"method": "cash", "amount": "5"}])
+    wait_until(lambda: len(fake_printer.prints) == 1, what="the receipt")
+    shift = Shift.objects.get(register__code="R1", state="open")
+
+    browser = Browser(server)
+    browser.log_in(cashier.username, PASSWORD)
+    status, closed = browser.post_json(f"/api/v1/shifts/{shift.pk}/close/", {"denominations": {"1.00": 1}})
+
+    assert status == 200, closed
+    wait_until(lambda: len(fake_printer.prints) == 2, what="the Z report")
+    report = fake_printer.prints[1]
+    for expected in (b"Z report", b"Expected cash", b"1.19", b"Counted cash", b"1.00", b"Variance", b"-0.19"):
+        assert expected in report, expected
+    assert CUT in report and DRAWER_KICK not in report
+    wait_until(lambda: PrintJob.objects.filter(kind="report", state="printed").exists(), what="the report acknowledged")
+
+
 def test_an_agent_killed_between_printing_and_acknowledging_prints_the_receipt_once(
     server, agent, fake_printer, printer_config, cashier, product
 ):

@@ -273,3 +273,77 @@ def test_only_a_manager_signs_off_and_only_a_closed_shift(register, cashier, man
 
     assert signed.signed_off_by == manager and signed.signed_off_at is not None
     assert again.signed_off_at == signed.signed_off_at
+
+
+def test_open_cash_movements_no_sale_close_and_sign_off_are_audited(closed_register, cashier, manager):
+    from audit.models import AuditEntry
+
+    shift = open_(closed_register, cashier).shift
+    move(closed_register, cashier, "cash_in", "10.00", reason="Coins from the bank")
+    move(closed_register, cashier, "cash_out", "5.00", reason="Window cleaner")
+    no_sale = move(closed_register, cashier, "no_sale", reason="Customer wanted change").movement
+    move(closed_register, cashier, "no_sale", reason="Customer wanted change", movement_id=no_sale.pk)  # a retry
+    close_shift(shift_id=shift.pk, register=closed_register, closed_by=cashier, counted_counts={"50.00": 1})
+    sign_off_shift(shift=shift, manager=manager)
+
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [entry.action for entry in entries] == [
+        "shift_opened",
+        "cash_in",
+        "cash_out",
+        "no_sale",
+        "shift_closed",
+        "shift_signed_off",
+    ]
+    assert {(entry.store_code, entry.register_code) for entry in entries} == {("main", "R9")}
+    assert [entry.actor for entry in entries] == [cashier] * 5 + [manager]
+    no_sale_entry = entries[3]
+    assert (no_sale_entry.object_type, no_sale_entry.object_id) == ("sales.cashmovement", str(no_sale.pk))
+    assert no_sale_entry.details["reason"] == "Customer wanted change"
+    closed = entries[4]
+    assert closed.details == {"counted": "50.00", "expected": "64.00", "variance": "-14.00"}
+
+
+def test_the_bench_opens_a_shift_on_each_of_its_registers_once(cashier):
+    from bench.fixtures import open_shifts
+    from tests.factories import StoreFactory
+
+    bench = StoreFactory(code="bench")
+    registers = [RegisterFactory(store=bench, code=f"B{i}", open_shift=False) for i in range(3)]
+    other = RegisterFactory(code="X1", open_shift=False)
+
+    open_shifts(cashier)
+    open_shifts(cashier)  # a reused bench database
+
+    assert all(open_shift_of(register) is not None for register in registers)
+    assert Shift.objects.filter(register__store=bench).count() == 3
+    assert open_shift_of(other) is None
+
+
+def test_a_cash_refund_is_taken_out_of_the_expected_cash_at_close_and_on_the_z_report(
+    closed_register, cashier, product
+):
+    from sales.refunds import ReturnLine, refund_sale
+
+    Printer.objects.create(register=closed_register, kind=Printer.Kind.NETWORK, address="127.0.0.1:9100")
+    shift = open_(closed_register, cashier).shift  # float 59.00
+    sale = sell(closed_register, cashier, product, quantity="2", paid=("cash", "5.00")).sale  # 2.38 kept
+    line = sale.lines.get()
+    refund_sale(
+        refund_id=uuid.uuid4(),
+        register=closed_register,
+        cashier=cashier,
+        sale=sale,
+        lines=[ReturnLine(quantity=D("1"), sale_line_id=line.pk)],
+        reason="Spoilt",
+    )
+
+    close_shift(shift_id=shift.pk, register=closed_register, closed_by=cashier, counted_counts={"50.00": 1})
+
+    shift = Shift.objects.get(pk=shift.pk)
+    assert shift.expected_cash == D("59.00") + D("2.38") - D("1.19")
+    (z_report,) = [
+        job for job in PrintJob.objects.filter(kind=PrintJob.Kind.REPORT) if job.payload["title"] == "Z report"
+    ]
+    rows = z_report.payload["rows"]
+    assert ["Cash refunds", "-1.19"] in rows and ["Expected cash", "60.19"] in rows
