@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from sales import report_views
+
 admin.site.site_header = "Retail POS back office"
 admin.site.site_title = "Retail POS"
 
@@ -16,5 +18,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The back office's dashboard, before the admin's catch-all patterns.
+    path("admin/reports/", report_views.dashboard, name="dashboard"),
+    path("admin/reports/today/", report_views.dashboard_today, name="dashboard-today"),
+    path("admin/reports/<slug:report>.csv", report_views.dashboard_csv, name="dashboard-csv"),
     path("admin/", admin.site.urls),
 ]

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from inventory.models import Product
+from inventory.models import Product, Store
 from sales.models import PaymentMethod
 
 
@@ -69,3 +69,29 @@ class TenderForm(SaleForm):
 def first_error(form: forms.Form) -> str:
     """The one line to show the cashier for an invalid form."""
     return next(iter(form.errors.values()))[0] if form.errors else ""
+
+
+MAX_REPORT_DAYS = 400
+
+
+class DashboardForm(forms.Form):
+    """The dashboard's store (or all) and local dates, both inclusive."""
+
+    store = forms.ModelChoiceField(
+        queryset=Store.objects.order_by("code"),
+        required=False,
+        empty_label="All stores",
+        error_messages={"invalid_choice": "That store does not exist."},
+    )
+    date_from = forms.DateField(label="From", error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+    date_to = forms.DateField(label="To", error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+
+    def clean(self):
+        data = super().clean()
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to:
+            if date_to < date_from:
+                self.add_error("date_to", "The end date is before the start date.")
+            elif (date_to - date_from).days >= MAX_REPORT_DAYS:
+                self.add_error("date_to", f"Pick at most {MAX_REPORT_DAYS} days.")
+        return data

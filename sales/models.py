@@ -136,6 +136,7 @@ class Sale(ImmutableModel):
 
     class Meta:
         ordering = ["-completed_at"]
+        permissions = [("view_reports", "Can view the sales dashboard and reports")]
         constraints = [
             models.UniqueConstraint(fields=["register", "receipt_sequence"], name="sale_receipt_sequence_per_register")
         ]
@@ -160,6 +161,9 @@ class SaleLine(ImmutableModel):
     tax_code = models.CharField(max_length=20)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
     amount = money_field(help_text="Line total after discount, on the store's price basis.")
+    # The product's cost when it was sold (net, per unit): gross margin must not move when the
+    # catalogue's cost changes later.
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO, db_default=ZERO)
 
     class Meta:
         ordering = ["sale", "position"]

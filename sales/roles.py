@@ -56,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_cartline",
         "sales.view_cartpayment",
         "sales.view_offlinesyncissue",
+        "sales.view_reports",
     ],
 }
 

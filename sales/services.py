@@ -338,7 +338,7 @@ def _next_receipt_sequence(register: Register) -> tuple[int, bool]:
 
 _LINE_FIELDS = (
     "position", "product", "sku", "name", "barcode", "quantity", "unit_price", "discount_percent",
-    "discount_amount", "tax_code", "tax_rate", "amount",
+    "discount_amount", "tax_code", "tax_rate", "amount", "unit_cost",
 )  # fmt: skip
 _TAX_FIELDS = ("code", "rate", "net", "tax", "gross")
 _PAYMENT_FIELDS = ("method", "amount", "reference")
@@ -361,6 +361,7 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments) -> None:
             priced.tax_code,
             priced.tax_rate,
             priced.amount,
+            line.product.cost,
         )
         for position, (line, priced) in enumerate(zip(lines, totals.lines, strict=True), start=1)
     ]

@@ -1,0 +1,496 @@
+"""Reads for the managers' dashboard: what the shop sold, when, what, how it was paid, by whom.
+
+Every figure is aggregated by the database; Python only adds up the few aggregated rows (at
+most a day × hour grid) and formats them. One selector feeds the page and each CSV export.
+
+Conventions (the README's *Dashboard* section says them to managers):
+
+- A sale counts in the period of its ``completed_at`` (the server's clock, as in the journal: an
+  offline sale counts when it was synced), on the local date and hour of its store's timezone.
+  "All stores" means each store's own local days.
+- Revenue is gross (what customers paid, tax included) for tax-inclusive and -exclusive stores
+  alike; net = gross − tax. Line figures (categories, products, margin) are net: a
+  tax-inclusive line's net is its amount ÷ (1 + rate), unrounded until the total.
+- Gross margin = net line revenue − the cost snapshotted on each line when it was sold.
+- Refunds and voids reduce the figures of the period they happen in (their own date, not the
+  original sale's); they join as further sources when their models exist.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+
+from inventory.models import Category, Product, Store
+from inventory.reordering import low_stock
+from retailpos.money import quantize_money
+from sales.models import OfflineSyncIssue, Payment, PaymentMethod, Sale, SaleLine, SaleTax
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+TOP_PRODUCTS = 10
+LOW_STOCK_SHOWN = 20
+# A cashier's figure is a red flag when its rate is more than this many times the rate of all
+# cashiers in the same stores and period, and it happened at least RED_FLAG_MIN_EVENTS times.
+RED_FLAG_FACTOR = 2
+RED_FLAG_MIN_EVENTS = 3
+_MONEY = DecimalField(max_digits=20, decimal_places=6)
+_QUANTITY = DecimalField(max_digits=20, decimal_places=3)
+
+
+class MixedCurrencies(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which sales a report covers: the stores and their local dates ``date_from``..``date_to``."""
+
+    stores: tuple[Store, ...]
+    date_from: date
+    date_to: date
+
+    @classmethod
+    def of(cls, *, store: Store | None, date_from: date, date_to: date) -> "Scope":
+        stores = (store,) if store is not None else tuple(Store.objects.order_by("code"))
+        currencies = {s.currency for s in stores}
+        if len(currencies) > 1:
+            raise MixedCurrencies(
+                f"The stores sell in different currencies ({', '.join(sorted(currencies))}): pick one store."
+            )
+        return cls(stores=stores, date_from=date_from, date_to=date_to)
+
+    @property
+    def currency(self) -> str:
+        return self.stores[0].currency if self.stores else "EUR"
+
+    @property
+    def days(self) -> list[date]:
+        return [self.date_from + timedelta(days=n) for n in range((self.date_to - self.date_from).days + 1)]
+
+    def by_timezone(self) -> dict[str, list[int]]:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for store in self.stores:
+            groups[store.timezone].append(store.pk)
+        return dict(groups)
+
+    def during(self, moment: str, store: str = "store") -> Q:
+        """``moment`` (a datetime field path) on the scope's local dates in its store's timezone."""
+        if not self.stores:
+            return Q(pk__in=[])
+        condition = Q()
+        for name, store_ids in self.by_timezone().items():
+            zone = ZoneInfo(name)
+            start = datetime.combine(self.date_from, time.min, tzinfo=zone)
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=zone)
+            condition |= Q(**{f"{store}_id__in": store_ids, f"{moment}__gte": start, f"{moment}__lt": end})
+        return condition
+
+    def local(self, make, store: str = "store"):
+        """``make(tzinfo)`` (a Trunc/Extract) in each store's timezone: one CASE branch per zone."""
+        zones = self.by_timezone()
+        if len(zones) == 1:
+            return make(ZoneInfo(next(iter(zones))))
+        return Case(*[When(**{f"{store}_id__in": ids}, then=make(ZoneInfo(name))) for name, ids in zones.items()])
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Sales of one local hour of one local day."""
+
+    day: date
+    hour: int
+    sales: int
+    gross: Decimal
+    tax: Decimal
+    discounts: Decimal
+    change: Decimal
+    offline_sales: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    currency: str
+    sales: int
+    gross: Decimal
+    tax: Decimal
+    discounts: Decimal
+    items: Decimal
+    offline_sales: int
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.tax
+
+    @property
+    def average_basket(self) -> Decimal:
+        return quantize_money(self.gross / self.sales, self.currency) if self.sales else ZERO
+
+    @property
+    def items_per_sale(self) -> Decimal:
+        return (self.items / self.sales).quantize(Decimal("0.01")) if self.sales else ZERO
+
+
+@dataclass(frozen=True)
+class TaxRow:
+    code: str
+    rate: Decimal
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    """Net revenue, quantity and cost of what was sold, for a category or a product."""
+
+    key: int | None
+    label: str
+    sku: str
+    quantity: Decimal
+    net: Decimal
+    cost: Decimal
+
+    @property
+    def margin(self) -> Decimal:
+        return self.net - self.cost
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        return percent(self.margin, self.net)
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    method: str
+    label: str
+    payments: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class CashierRow:
+    cashier_id: int
+    name: str
+    sales: int
+    gross: Decimal
+    discounts: Decimal
+    discounted_sales: int
+    # Filled once the journal (voids, refunds) and books/audit (no-sales) branches land.
+    voids: int | None = None
+    refunds: int | None = None
+    no_sales: int | None = None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def discount_percent(self) -> Decimal | None:
+        return percent(self.discounts, self.gross + self.discounts)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    scope: Scope
+    summary: Summary
+    buckets: list[Bucket]
+    taxes: list[TaxRow]
+    categories: list[LineFigures]
+    top_by_revenue: list[LineFigures]
+    top_by_quantity: list[LineFigures]
+    cost: Decimal
+    payments: list[PaymentRow]
+    cashiers: list[CashierRow]
+    low_stock: list
+    low_stock_count: int
+    offline_issues: dict[str, int]
+
+    @property
+    def currency(self) -> str:
+        return self.scope.currency
+
+    @property
+    def margin(self) -> Decimal:
+        return self.line_net - self.cost
+
+    @property
+    def line_net(self) -> Decimal:
+        return sum((row.net for row in self.categories), ZERO)
+
+    def by_hour(self) -> list[tuple[int, int, Decimal]]:
+        """(local hour, sales, gross) for each hour 0–23."""
+        sales, gross = [0] * 24, [ZERO] * 24
+        for bucket in self.buckets:
+            sales[bucket.hour] += bucket.sales
+            gross[bucket.hour] += bucket.gross
+        return [(hour, sales[hour], gross[hour]) for hour in range(24)]
+
+    def by_day(self) -> list[tuple[date, int, Decimal]]:
+        """(local date, sales, gross) for each day of the scope, days without sales included."""
+        sales: dict[date, int] = defaultdict(int)
+        gross: dict[date, Decimal] = defaultdict(lambda: ZERO)
+        for bucket in self.buckets:
+            sales[bucket.day] += bucket.sales
+            gross[bucket.day] += bucket.gross
+        return [(day, sales[day], gross[day]) for day in self.scope.days]
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    return (part * HUNDRED / whole).quantize(Decimal("0.1")) if whole else None
+
+
+def dashboard(scope: Scope, *, today_only: bool = False) -> Dashboard:
+    """Every figure of the dashboard for ``scope``; ``today_only``: just the live summary and hours."""
+    buckets = sales_buckets(scope)
+    if today_only:
+        summary = _summary(scope, buckets, items=items_sold(scope))
+        return Dashboard(scope, summary, buckets, [], [], [], [], ZERO, [], [], [], 0, {})
+    categories, top_by_revenue, top_by_quantity = line_figures(scope)
+    items = sum((row.quantity for row in categories), ZERO)
+    summary = _summary(scope, buckets, items=items)
+    change = sum((bucket.change for bucket in buckets), ZERO)
+    low = low_stock_in(scope)
+    return Dashboard(
+        scope=scope,
+        summary=summary,
+        buckets=buckets,
+        taxes=taxes(scope),
+        categories=categories,
+        top_by_revenue=top_by_revenue,
+        top_by_quantity=top_by_quantity,
+        cost=sum((row.cost for row in categories), ZERO),
+        payments=payment_mix(scope, change=change),
+        cashiers=cashier_figures(scope),
+        low_stock=list(low[:LOW_STOCK_SHOWN]),
+        low_stock_count=low.count(),
+        offline_issues=offline_issues(scope),
+    )
+
+
+def _summary(scope: Scope, buckets: list[Bucket], *, items: Decimal) -> Summary:
+    return Summary(
+        currency=scope.currency,
+        sales=sum(b.sales for b in buckets),
+        gross=sum((b.gross for b in buckets), ZERO),
+        tax=sum((b.tax for b in buckets), ZERO),
+        discounts=sum((b.discounts for b in buckets), ZERO),
+        items=items,
+        offline_sales=sum(b.offline_sales for b in buckets),
+    )
+
+
+def sales_in(scope: Scope) -> QuerySet[Sale]:
+    return Sale.objects.filter(scope.during("completed_at")).order_by()
+
+
+def sales_buckets(scope: Scope) -> list[Bucket]:
+    """Sales per local day and hour: the summary, the hour and the day charts all add these up."""
+    rows = (
+        sales_in(scope)
+        .annotate(
+            day=scope.local(lambda zone: TruncDate("completed_at", tzinfo=zone)),
+            hour=scope.local(lambda zone: ExtractHour("completed_at", tzinfo=zone)),
+        )
+        .values("day", "hour")
+        .annotate(
+            sales=Count("id"),
+            gross=Sum("total"),
+            tax=Sum("tax_total"),
+            discounts=Sum("discount_total"),
+            change=Sum("change"),
+            offline_sales=Count("id", filter=Q(offline=True)),
+        )
+        .order_by("day", "hour")
+    )
+    return [
+        Bucket(
+            day=_as_date(row["day"]),
+            hour=int(row["hour"]),
+            sales=row["sales"],
+            gross=row["gross"],
+            tax=row["tax"],
+            discounts=row["discounts"],
+            change=row["change"],
+            offline_sales=row["offline_sales"],
+        )
+        for row in rows
+    ]
+
+
+def items_sold(scope: Scope) -> Decimal:
+    lines = SaleLine.objects.filter(scope.during("sale__completed_at", store="sale__store")).order_by()
+    return lines.aggregate(items=Coalesce(Sum("quantity"), ZERO, output_field=_QUANTITY))["items"]
+
+
+def taxes(scope: Scope) -> list[TaxRow]:
+    rows = (
+        SaleTax.objects.filter(scope.during("sale__completed_at", store="sale__store"))
+        .values("code", "rate")
+        .annotate(net=Sum("net"), tax=Sum("tax"), gross=Sum("gross"))
+        .order_by("rate", "code")
+    )
+    return [TaxRow(row["code"], row["rate"], row["net"], row["tax"], row["gross"]) for row in rows]
+
+
+def _line_net():
+    """A line's net amount: a tax-inclusive store's line amount is gross, less its tax."""
+    return Case(
+        When(sale__prices_include_tax=True, then=F("amount") * HUNDRED / (HUNDRED + F("tax_rate"))),
+        default=F("amount"),
+        output_field=_MONEY,
+    )
+
+
+def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], list[LineFigures]]:
+    """By category, top products by net revenue and by quantity: one pass over the sale lines.
+
+    The lines are summed per product once (the ORM writes that query); the categories and both
+    top tens are read from that in the same statement, so a year's lines are scanned once.
+    """
+    per_product = (
+        SaleLine.objects.filter(scope.during("sale__completed_at", store="sale__store"))
+        .values("product_id")
+        .annotate(quantity=Sum("quantity"), net=Sum(_line_net()), cost=Sum(F("unit_cost") * F("quantity")))
+        .order_by()
+    )
+    inner, params = per_product.query.sql_with_params()
+    quote = connection.ops.quote_name
+    product, category = quote(Product._meta.db_table), quote(Category._meta.db_table)
+    columns = "p.quantity, p.net, p.cost"
+    top = (
+        f"SELECT * FROM (SELECT %s AS part, p.product_id AS key, product.name AS label, product.sku AS sku, {columns}"
+        f" FROM per_product p JOIN {product} product ON product.id = p.product_id"
+        " ORDER BY {order} DESC, p.product_id LIMIT %s) AS {alias}"
+    )
+    sql = (
+        f"WITH per_product (product_id, quantity, net, cost) AS ({inner}) "
+        "SELECT %s AS part, product.category_id AS key, MIN(category.name) AS label, '' AS sku,"
+        " SUM(p.quantity), SUM(p.net), SUM(p.cost)"
+        f" FROM per_product p JOIN {product} product ON product.id = p.product_id"
+        f" LEFT JOIN {category} category ON category.id = product.category_id"
+        " GROUP BY product.category_id"
+        f" UNION ALL {top.format(order='p.net', alias='by_revenue')}"
+        f" UNION ALL {top.format(order='p.quantity', alias='by_quantity')}"
+    )
+    parts: dict[str, list[LineFigures]] = {"category": [], "revenue": [], "quantity": []}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, "category", "revenue", TOP_PRODUCTS, "quantity", TOP_PRODUCTS])
+        for part, key, label, sku, quantity, net, cost in cursor.fetchall():
+            parts[part].append(
+                LineFigures(
+                    key=key,
+                    label=label or "No category",
+                    sku=sku,
+                    quantity=_decimal(quantity),
+                    net=_decimal(net),
+                    cost=_decimal(cost),
+                )
+            )
+    parts["category"].sort(key=lambda row: (-row.net, row.label))
+    parts["revenue"].sort(key=lambda row: (-row.net, row.key))
+    parts["quantity"].sort(key=lambda row: (-row.quantity, row.key))
+    return parts["category"], parts["revenue"], parts["quantity"]
+
+
+def payment_mix(scope: Scope, *, change: Decimal) -> list[PaymentRow]:
+    """Takings by payment method; cash net of the change handed back."""
+    rows = (
+        Payment.objects.filter(scope.during("sale__completed_at", store="sale__store"))
+        .values("method")
+        .annotate(payments=Count("id"), amount=Sum("amount"))
+        .order_by()
+    )
+    by_method = {row["method"]: row for row in rows}
+    mix = []
+    for method, label in PaymentMethod.choices:
+        row = by_method.get(method)
+        if row is None:
+            continue
+        amount = row["amount"] - (change if method == PaymentMethod.CASH else ZERO)
+        mix.append(PaymentRow(method=method, label=label, payments=row["payments"], amount=amount))
+    return mix
+
+
+def cashier_figures(scope: Scope) -> list[CashierRow]:
+    rows = (
+        sales_in(scope)
+        .values("cashier_id", "cashier__username", "cashier__first_name", "cashier__last_name")
+        .annotate(
+            sales=Count("id"),
+            gross=Sum("total"),
+            discounts=Sum("discount_total"),
+            discounted_sales=Count("id", filter=Q(discount_total__gt=0)),
+        )
+        .order_by("cashier__username")
+    )
+    cashiers = [
+        CashierRow(
+            cashier_id=row["cashier_id"],
+            name=" ".join(filter(None, (row["cashier__first_name"], row["cashier__last_name"])))
+            or row["cashier__username"],
+            sales=row["sales"],
+            gross=row["gross"],
+            discounts=row["discounts"],
+            discounted_sales=row["discounted_sales"],
+        )
+        for row in rows
+    ]
+    return flag_unusual(cashiers)
+
+
+def flag_unusual(cashiers: list[CashierRow]) -> list[CashierRow]:
+    """Mark each cashier whose discount share is unusual against all of them (see RED_FLAG_FACTOR)."""
+    gross = sum((c.gross for c in cashiers), ZERO)
+    discounts = sum((c.discounts for c in cashiers), ZERO)
+    overall = percent(discounts, gross + discounts)
+    flagged = []
+    for cashier in cashiers:
+        flags = []
+        share = cashier.discount_percent
+        if (
+            overall
+            and share is not None
+            and share > overall * RED_FLAG_FACTOR
+            and cashier.discounted_sales >= RED_FLAG_MIN_EVENTS
+        ):
+            flags.append("discounts")
+        flagged.append(CashierRow(**{**cashier.__dict__, "flags": tuple(flags)}))
+    return flagged
+
+
+def low_stock_in(scope: Scope):
+    """Items at or below their reorder point (the reordering selector), in the scope's stores."""
+    if len(scope.stores) == 1:
+        return low_stock(store=scope.stores[0])
+    return low_stock().filter(store__in=scope.stores)
+
+
+def offline_issues(scope: Scope) -> dict[str, int]:
+    """What offline sales did that the online path would have refused, by kind (the sync report)."""
+    rows = (
+        OfflineSyncIssue.objects.filter(scope.during("created_at"))
+        .values("kind")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts = {row["kind"]: row["count"] for row in rows}
+    return {kind: counts.get(kind, 0) for kind, _ in OfflineSyncIssue.Kind.choices}
+
+
+def _decimal(value) -> Decimal:
+    """A raw cursor's number: SQLite answers floats, PostgreSQL Decimals."""
+    if value is None:
+        return ZERO
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
