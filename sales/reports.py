@@ -356,7 +356,12 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
     per_product = (
         SaleLine.objects.filter(scope.during("sale__completed_at", store="sale__store"))
         .values("product_id")
-        .annotate(quantity=Sum("quantity"), net=Sum(_line_net()), cost=Sum(F("unit_cost") * F("quantity")))
+        .annotate(
+            # Named apart from the fields: F("quantity") must stay the line's.
+            sold=Sum("quantity"),
+            net_amount=Sum(_line_net()),
+            cost_amount=Sum(F("unit_cost") * F("quantity")),
+        )
         .order_by()
     )
     inner, params = per_product.query.sql_with_params()
