@@ -50,6 +50,12 @@ class Cell:
     highlighted: bool
 
 
+REPORTS = (
+    "summary", "taxes", "by_hour", "by_day", "categories", "top_revenue", "top_quantity", "payments", "cashiers",
+    "low_stock", "offline",
+)  # fmt: skip
+
+
 def report_tables(board: Dashboard) -> dict[str, Table]:
     """Every report of the dashboard, by slug (the CSV's ``?report=``)."""
     tables = [

@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
@@ -93,7 +94,7 @@ class Scope:
 
     def local(self, make, store: str = "store"):
         """``make(tzinfo)`` (a Trunc/Extract) in each store's timezone: one CASE branch per zone."""
-        zones = self.by_timezone()
+        zones = self.by_timezone() or {settings.TIME_ZONE: []}  # no stores: no sales either
         if len(zones) == 1:
             return make(ZoneInfo(next(iter(zones))))
         return Case(*[When(**{f"{store}_id__in": ids}, then=make(ZoneInfo(name))) for name, ids in zones.items()])
@@ -353,6 +354,8 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
     The lines are summed per product once (the ORM writes that query); the categories and both
     top tens are read from that in the same statement, so a year's lines are scanned once.
     """
+    if not scope.stores:
+        return [], [], []
     per_product = (
         SaleLine.objects.filter(scope.during("sale__completed_at", store="sale__store"))
         .values("product_id")
@@ -497,5 +500,3 @@ def _decimal(value) -> Decimal:
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-

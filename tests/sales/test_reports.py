@@ -180,3 +180,14 @@ def test_all_stores_need_one_currency(shops):
     StoreFactory(code="zrh", currency="CHF")
     with pytest.raises(reports.MixedCurrencies, match="CHF, EUR"):
         Scope.of(store=None, date_from=DAY, date_to=DAY)
+
+
+def test_every_report_is_in_the_list_the_csv_urls_accept(shops):
+    from sales.report_tables import REPORTS, report_tables
+
+    assert tuple(report_tables(board())) == REPORTS
+
+
+def test_no_stores_no_figures(db):
+    empty = board()
+    assert (empty.summary.sales, empty.summary.gross, empty.categories, empty.by_day()) == (0, D("0"), [], [(DAY, 0, 0)])
