@@ -14,7 +14,7 @@ from sales.report_tables import report_tables
 from sales.reports import Scope, dashboard
 from sales.services import LineRequest, PaymentRequest
 from tests.factories import UserFactory
-from tests.sales.test_reports import DAY, shops, sell  # noqa: F401 (the known data set)
+from tests.sales.conftest import DAY, sell
 
 QUERY = {"date_from": "2026-02-10", "date_to": "2026-02-10"}
 
@@ -84,7 +84,7 @@ def test_logged_out_is_sent_to_log_in(client, db):
     assert "/login/" in response["Location"]
 
 
-def test_every_csv_equals_its_table_on_the_page(manager_client, shops):  # noqa: F811
+def test_every_csv_equals_its_table_on_the_page(manager_client, shops):
     page = manager_client.get(reverse("dashboard"), QUERY)
     assert page.status_code == 200
     on_screen = screen_tables(page.content.decode())
@@ -103,7 +103,7 @@ def test_every_csv_equals_its_table_on_the_page(manager_client, shops):  # noqa:
         assert [[as_plain(cell) for cell in row] for row in shown[1:]] == exported[1:], slug
 
 
-def test_the_page_shows_the_hand_computed_figures_formatted_for_the_store(manager_client, shops):  # noqa: F811
+def test_the_page_shows_the_hand_computed_figures_formatted_for_the_store(manager_client, shops):
     page = manager_client.get(reverse("dashboard"), {**QUERY, "store": shops["berlin"].pk}).content.decode()
     summary = dict(screen_tables(page)["summary"][1:])
     assert summary["Revenue (gross)"] == "€26.89"  # S1 16.18 + S2 10.71
@@ -127,7 +127,7 @@ def test_bad_input_names_the_field(manager_client, db):
     assert manager_client.get(reverse("dashboard-csv", args=["nope"]), QUERY).status_code == 404
 
 
-def test_todays_figures_follow_a_sale_completed_after_the_page_was_drawn(manager_client, shops):  # noqa: F811
+def test_todays_figures_follow_a_sale_completed_after_the_page_was_drawn(manager_client, shops):
     url = reverse("dashboard-today")
     before = manager_client.get(url, {"store": shops["berlin"].pk}).content.decode()
     assert re.search(r'data-figure="sales">0<', before)
