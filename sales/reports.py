@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, DecimalField, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 
 from inventory.models import Category, Product, Store
@@ -40,7 +40,6 @@ LOW_STOCK_SHOWN = 20
 # cashiers in the same stores and period, and it happened at least RED_FLAG_MIN_EVENTS times.
 RED_FLAG_FACTOR = 2
 RED_FLAG_MIN_EVENTS = 3
-_MONEY = DecimalField(max_digits=20, decimal_places=6)
 _QUANTITY = DecimalField(max_digits=20, decimal_places=3)
 
 
@@ -325,13 +324,13 @@ def sales_buckets(scope: Scope) -> list[Bucket]:
 
 
 def items_sold(scope: Scope) -> Decimal:
-    lines = SaleLine.objects.filter(scope.during("sale__completed_at", store="sale__store")).order_by()
+    lines = SaleLine.objects.filter(scope.during("completed_at")).order_by()
     return lines.aggregate(items=Coalesce(Sum("quantity"), ZERO, output_field=_QUANTITY))["items"]
 
 
 def taxes(scope: Scope) -> list[TaxRow]:
     rows = (
-        SaleTax.objects.filter(scope.during("sale__completed_at", store="sale__store"))
+        SaleTax.objects.filter(scope.during("completed_at"))
         .values("code", "rate")
         .annotate(net=Sum("net"), tax=Sum("tax"), gross=Sum("gross"))
         .order_by("rate", "code")
@@ -339,35 +338,24 @@ def taxes(scope: Scope) -> list[TaxRow]:
     return [TaxRow(row["code"], row["rate"], row["net"], row["tax"], row["gross"]) for row in rows]
 
 
-def _line_net():
-    """A line's net amount: a tax-inclusive store's line amount is gross, less its tax."""
-    return Case(
-        When(sale__prices_include_tax=True, then=F("amount") * HUNDRED / (HUNDRED + F("tax_rate"))),
-        default=F("amount"),
-        output_field=_MONEY,
-    )
-
-
 def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], list[LineFigures]]:
     """By category, top products by net revenue and by quantity: one pass over the sale lines.
 
-    The lines are summed per product once (the ORM writes that query); the categories and both
-    top tens are read from that in the same statement, so a year's lines are scanned once.
+    The lines are summed per product, tax rate, price basis and cost (the ORM writes that query;
+    grouping first spares a division per line); then per product the net (a tax-inclusive amount
+    less its tax) and the cost; the categories and both top tens are read from that in the same
+    statement, so a year's lines are scanned once.
     """
     if not scope.stores:
         return [], [], []
-    per_product = (
-        SaleLine.objects.filter(scope.during("sale__completed_at", store="sale__store"))
-        .values("product_id")
-        .annotate(
-            # Named apart from the fields: F("quantity") must stay the line's.
-            sold=Sum("quantity"),
-            net_amount=Sum(_line_net()),
-            cost_amount=Sum(F("unit_cost") * F("quantity")),
-        )
+    grouped = (
+        SaleLine.objects.filter(scope.during("completed_at"))
+        .values("product_id", "tax_rate", "prices_include_tax", "unit_cost")
+        # Named apart from the fields: F("quantity") must stay the line's.
+        .annotate(sold=Sum("quantity"), summed=Sum("amount"))
         .order_by()
     )
-    inner, params = per_product.query.sql_with_params()
+    inner, params = grouped.query.sql_with_params()
     quote = connection.ops.quote_name
     product, category = quote(Product._meta.db_table), quote(Category._meta.db_table)
     columns = "p.quantity, p.net, p.cost"
@@ -377,7 +365,10 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
         " ORDER BY {order} DESC, p.product_id LIMIT %s) AS {alias}"
     )
     sql = (
-        f"WITH per_product (product_id, quantity, net, cost) AS ({inner}) "
+        f"WITH grouped (product_id, tax_rate, prices_include_tax, unit_cost, quantity, amount) AS ({inner}), "
+        "per_product AS (SELECT product_id, SUM(quantity) AS quantity,"
+        " SUM(CASE WHEN prices_include_tax THEN amount * 100 / (100 + tax_rate) ELSE amount END) AS net,"
+        " SUM(unit_cost * quantity) AS cost FROM grouped GROUP BY product_id) "
         "SELECT %s AS part, product.category_id AS key, MIN(category.name) AS label, '' AS sku,"
         " SUM(p.quantity), SUM(p.net), SUM(p.cost)"
         f" FROM per_product p JOIN {product} product ON product.id = p.product_id"
@@ -409,7 +400,7 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
 def payment_mix(scope: Scope, *, change: Decimal) -> list[PaymentRow]:
     """Takings by payment method; cash net of the change handed back."""
     rows = (
-        Payment.objects.filter(scope.during("sale__completed_at", store="sale__store"))
+        Payment.objects.filter(scope.during("completed_at"))
         .values("method")
         .annotate(payments=Count("id"), amount=Sum("amount"))
         .order_by()

@@ -341,6 +341,8 @@ _LINE_FIELDS = (
     "discount_amount", "tax_code", "tax_rate", "amount", "unit_cost",
 )  # fmt: skip
 _TAX_FIELDS = ("code", "rate", "net", "tax", "gross")
+# Each line, tax and payment carries its sale's store and time (sales.models.SalePart).
+_PART_OF_SALE = ("sale", "store", "completed_at")
 _PAYMENT_FIELDS = ("method", "amount", "reference")
 
 
@@ -369,21 +371,26 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments) -> None:
     payment_rows = [(p.method, p.amount, p.reference) for p in payments]
     if connection.vendor != "postgresql":
         sale.save(force_insert=True)
-        SaleLine.objects.bulk_create(_models_of(SaleLine, sale, _LINE_FIELDS, line_rows))
+        lines = _models_of(SaleLine, sale, _LINE_FIELDS, line_rows)
+        for line in lines:
+            line.prices_include_tax = sale.prices_include_tax
+        SaleLine.objects.bulk_create(lines)
         SaleTax.objects.bulk_create(_models_of(SaleTax, sale, _TAX_FIELDS, tax_rows))
         Payment.objects.bulk_create(_models_of(Payment, sale, _PAYMENT_FIELDS, payment_rows))
         return
     # PostgreSQL, the checkout's hot path: the four inserts in one statement, one round trip.
+    part_of_sale = (sale.pk, sale.store_id, sale.completed_at)
     with connection.cursor() as cursor:
         cursor.execute(
             _insert_sale_sql(),
             [
                 *(getattr(sale, field.attname) for field in Sale._meta.concrete_fields),
-                sale.pk,
+                *part_of_sale,
+                sale.prices_include_tax,
                 *_columns(line_rows, len(_LINE_FIELDS)),
-                sale.pk,
+                *part_of_sale,
                 *_columns(tax_rows, len(_TAX_FIELDS)),
-                sale.pk,
+                *part_of_sale,
                 *_columns(payment_rows, len(_PAYMENT_FIELDS)),
             ],
         )
@@ -396,9 +403,9 @@ def _insert_sale_sql() -> str:
     sale_fields = tuple(field.name for field in Sale._meta.concrete_fields)
     return (
         f"WITH sale AS ({insert_row_sql(Sale, sale_fields)}), "
-        f"lines AS ({unnest_insert_sql(SaleLine, ('sale',), _LINE_FIELDS)}), "
-        f"taxes AS ({unnest_insert_sql(SaleTax, ('sale',), _TAX_FIELDS)}) "
-        f"{unnest_insert_sql(Payment, ('sale',), _PAYMENT_FIELDS)}"
+        f"lines AS ({unnest_insert_sql(SaleLine, (*_PART_OF_SALE, 'prices_include_tax'), _LINE_FIELDS)}), "
+        f"taxes AS ({unnest_insert_sql(SaleTax, _PART_OF_SALE, _TAX_FIELDS)}) "
+        f"{unnest_insert_sql(Payment, _PART_OF_SALE, _PAYMENT_FIELDS)}"
     )
 
 
@@ -409,7 +416,12 @@ def _columns(rows: list[tuple], width: int) -> list[list]:
 
 def _models_of(model, sale: Sale, fields, rows: list[tuple]) -> list:
     attnames = [model._meta.get_field(name).attname for name in fields]
-    return [model(sale=sale, **dict(zip(attnames, row, strict=True))) for row in rows]
+    return [
+        model(
+            sale=sale, store_id=sale.store_id, completed_at=sale.completed_at, **dict(zip(attnames, row, strict=True))
+        )
+        for row in rows
+    ]
 
 
 def _record_offline_sync_issues(
