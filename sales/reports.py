@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, Q, QuerySet, Sum, When
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models.functions import Coalesce, TruncHour
 
 from inventory.models import Category, Product, Store
 from inventory.reordering import low_stock
@@ -293,11 +293,9 @@ def sales_buckets(scope: Scope) -> list[Bucket]:
     """Sales per local day and hour: the summary, the hour and the day charts all add these up."""
     rows = (
         sales_in(scope)
-        .annotate(
-            day=scope.local(lambda zone: TruncDate("completed_at", tzinfo=zone)),
-            hour=scope.local(lambda zone: ExtractHour("completed_at", tzinfo=zone)),
-        )
-        .values("day", "hour")
+        # One conversion per sale: the local hour (its date and hour of day are read from it).
+        .annotate(local_hour=scope.local(lambda zone: TruncHour("completed_at", tzinfo=zone)))
+        .values("local_hour")
         .annotate(
             sales=Count("id"),
             gross=Sum("total"),
@@ -306,12 +304,13 @@ def sales_buckets(scope: Scope) -> list[Bucket]:
             change=Sum("change"),
             offline_sales=Count("id", filter=Q(offline=True)),
         )
-        .order_by("day", "hour")
+        .order_by("local_hour")
     )
+    # The wall-clock date and hour: the value's tzinfo differs by database when the zones are several.
     return [
         Bucket(
-            day=_as_date(row["day"]),
-            hour=int(row["hour"]),
+            day=row["local_hour"].date(),
+            hour=row["local_hour"].hour,
             sales=row["sales"],
             gross=row["gross"],
             tax=row["tax"],
@@ -341,18 +340,23 @@ def taxes(scope: Scope) -> list[TaxRow]:
 def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], list[LineFigures]]:
     """By category, top products by net revenue and by quantity: one pass over the sale lines.
 
-    The lines are summed per product, tax rate, price basis and cost (the ORM writes that query;
-    grouping first spares a division per line); then per product the net (a tax-inclusive amount
-    less its tax) and the cost; the categories and both top tens are read from that in the same
+    The lines are summed per product and tax rate (the ORM writes that query; summing before
+    dividing spares a division per line), then per product the net (a tax-inclusive amount less
+    its tax) and the cost; the categories and both top tens are read from that in the same
     statement, so a year's lines are scanned once.
     """
     if not scope.stores:
         return [], [], []
     grouped = (
         SaleLine.objects.filter(scope.during("completed_at"))
-        .values("product_id", "tax_rate", "prices_include_tax", "unit_cost")
-        # Named apart from the fields: F("quantity") must stay the line's.
-        .annotate(sold=Sum("quantity"), summed=Sum("amount"))
+        .values("product_id", "tax_rate")
+        .annotate(
+            # Named apart from the fields: F("quantity") must stay the line's.
+            sold=Sum("quantity"),
+            gross_amount=Sum("amount", filter=Q(prices_include_tax=True)),
+            net_amount=Sum("amount", filter=Q(prices_include_tax=False)),
+            cost=Sum(F("unit_cost") * F("quantity")),
+        )
         .order_by()
     )
     inner, params = grouped.query.sql_with_params()
@@ -365,10 +369,10 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
         " ORDER BY {order} DESC, p.product_id LIMIT %s) AS {alias}"
     )
     sql = (
-        f"WITH grouped (product_id, tax_rate, prices_include_tax, unit_cost, quantity, amount) AS ({inner}), "
+        f"WITH grouped (product_id, tax_rate, quantity, gross_amount, net_amount, cost) AS ({inner}), "
         "per_product AS (SELECT product_id, SUM(quantity) AS quantity,"
-        " SUM(CASE WHEN prices_include_tax THEN amount * 100 / (100 + tax_rate) ELSE amount END) AS net,"
-        " SUM(unit_cost * quantity) AS cost FROM grouped GROUP BY product_id) "
+        " SUM(COALESCE(gross_amount * 100 / (100 + tax_rate), 0) + COALESCE(net_amount, 0)) AS net,"
+        " SUM(cost) AS cost FROM grouped GROUP BY product_id) "
         "SELECT %s AS part, product.category_id AS key, MIN(category.name) AS label, '' AS sku,"
         " SUM(p.quantity), SUM(p.net), SUM(p.cost)"
         f" FROM per_product p JOIN {product} product ON product.id = p.product_id"
@@ -487,7 +491,3 @@ def _decimal(value) -> Decimal:
     if value is None:
         return ZERO
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
