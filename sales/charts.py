@@ -11,7 +11,7 @@ from decimal import Decimal
 WIDTH = 640
 HEIGHT = 240
 LEFT = 72  # room for the value axis' labels
-RIGHT = 12
+RIGHT = 28  # room for the last value label of a horizontal chart
 TOP = 12
 BOTTOM = 44  # room for the category labels and the axis title
 MAX_CATEGORY_LABELS = 16
@@ -93,7 +93,7 @@ def bar_chart(
     top_value = ticks[-1]
     if horizontal:
         left = 150  # category names
-        height = TOP + BOTTOM + 22 * max(len(points), 1)
+        height = TOP + BOTTOM + 28 * max(len(points), 3)
     else:
         left = LEFT
         height = HEIGHT

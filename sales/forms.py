@@ -83,8 +83,16 @@ class DashboardForm(forms.Form):
         empty_label="All stores",
         error_messages={"invalid_choice": "That store does not exist."},
     )
-    date_from = forms.DateField(label="From", error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
-    date_to = forms.DateField(label="To", error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+    date_from = forms.DateField(
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
 
     def clean(self):
         data = super().clean()

@@ -1,5 +1,9 @@
 import os
+import uuid
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from decimal import Decimal as D
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -9,7 +13,15 @@ from rest_framework.test import APIClient
 from inventory.models import StockMovement
 from inventory.services import StockChange, record_movements
 from sales import roles
-from tests.factories import ProductFactory, RegisterFactory, StoreFactory, TaxRateFactory, UserFactory
+from sales.services import LineRequest, PaymentRequest, complete_sale
+from tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    RegisterFactory,
+    StoreFactory,
+    TaxRateFactory,
+    UserFactory,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -102,3 +114,66 @@ def api(cashier):
     client = APIClient()
     client.force_login(cashier)
     return client
+
+
+# The dashboard's known data set, shared by the report tests (service, HTTP, browser), its sums done by hand.
+#
+# Two stores on one day, 10 Feb 2026: Berlin (UTC+1, prices include tax) and New York (UTC−5,
+# prices exclude tax); milk at 7 % (2.14, cost 1.00), wine at 19 % (11.90, cost 5.00).
+#
+# - S1 Berlin 09:15, alice: 2 milk + 1 wine, card 16.18 (tax 0.28 + 1.90)
+# - S2 Berlin 23:30 (just before local midnight), bob: 1 wine −10 % = 10.71 (tax 1.71), cash 20 → change 9.29
+# - S3 Berlin 00:30 on the 11th (still the 10th in UTC), alice: 1 milk 2.14, cash
+# - S4 New York 20:00 (already the 11th in UTC), carol: 3 milk + 1 wine net 18.32 + tax 0.45 + 2.26 = 21.03, card
+# - S6 New York 10:00, carol, offline at a changed price: 1 milk at 2.00 + tax 0.14 = 2.14, mobile
+DAY = date(2026, 2, 10)
+
+
+def sell(register, cashier, at, lines, payments, **kwargs):
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        return complete_sale(
+            register=register, cashier=cashier, sale_id=uuid.uuid4(), lines=lines, payments=payments, **kwargs
+        ).sale
+
+
+@pytest.fixture
+def shops(db, standard_rate, reduced_rate):
+    berlin = StoreFactory(code="ber", name="Berlin", timezone="Europe/Berlin", prices_include_tax=True)
+    new_york = StoreFactory(code="nyc", name="New York", timezone="America/New_York", prices_include_tax=False)
+    milk = ProductFactory(
+        sku="MILK", name="Milk", price=D("2.14"), cost=D("1.00"), tax_rate=reduced_rate,
+        category=CategoryFactory(name="Dairy"),
+    )  # fmt: skip
+    wine = ProductFactory(
+        sku="WINE", name="Wine", price=D("11.90"), cost=D("5.00"), tax_rate=standard_rate,
+        category=CategoryFactory(name="Drinks"),
+    )  # fmt: skip
+    alice, bob, carol = (UserFactory(username=name, role="cashier") for name in ("alice", "bob", "carol"))
+    ber, nyc = RegisterFactory(store=berlin, code="B1"), RegisterFactory(store=new_york, code="N1")
+    sales = {
+        "S1": sell(
+            ber, alice, datetime(2026, 2, 10, 8, 15, tzinfo=UTC),
+            [LineRequest(milk, D("2")), LineRequest(wine, D("1"))], [PaymentRequest("card", D("16.18"))],
+        ),
+        "S2": sell(
+            ber, bob, datetime(2026, 2, 10, 22, 30, tzinfo=UTC),
+            [LineRequest(wine, D("1"), discount_percent=D("10"))], [PaymentRequest("cash", D("20.00"))],
+        ),
+        "S3": sell(
+            ber, alice, datetime(2026, 2, 10, 23, 30, tzinfo=UTC),
+            [LineRequest(milk, D("1"))], [PaymentRequest("cash", D("2.14"))],
+        ),
+        "S4": sell(
+            nyc, carol, datetime(2026, 2, 11, 1, 0, tzinfo=UTC),
+            [LineRequest(milk, D("3")), LineRequest(wine, D("1"))], [PaymentRequest("card", D("21.03"))],
+        ),
+        "S6": sell(
+            nyc, carol, datetime(2026, 2, 10, 15, 0, tzinfo=UTC),
+            [LineRequest(milk, D("1"), unit_price=D("2.00"))], [PaymentRequest("mobile", D("2.14"))],
+            offline_receipt_number="N1-OFF-3fa2c91e-000001",
+        ),
+    }  # fmt: skip
+    # The catalogue's cost changes after the sales: margin keeps the cost of the day.
+    milk.cost = D("1.50")
+    milk.save()
+    return {"berlin": berlin, "new_york": new_york, "milk": milk, "wine": wine, **sales}

@@ -8,8 +8,8 @@ import pytest
 from sales import reports
 from sales.models import SaleLine
 from sales.reports import CashierRow, Scope, flag_unusual
+from tests.conftest import DAY
 from tests.factories import StoreFactory
-from tests.sales.conftest import DAY
 
 
 def board(store=None, date_from=DAY, date_to=DAY):
