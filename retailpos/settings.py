@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "channels",
     "import_export",
+    "audit",
     "inventory",
     "devices",
     "loyalty",

@@ -1,8 +1,11 @@
 """One small form per checkout action: shape and range of the input; business rules stay in services."""
 
+from decimal import Decimal
+
 from django import forms
 
 from inventory.models import Product, Store
+from sales.exceptions import InvalidLine
 from sales.models import PaymentMethod
 
 
@@ -64,6 +67,29 @@ class TenderForm(SaleForm):
     # Amount rules (positive, the currency's precision, card/mobile at most what is due) are the
     # service's: ``services.add_cart_payment`` checks them under the cart lock.
     reference = forms.CharField(max_length=100, required=False)
+
+
+class RefundForm(forms.Form):
+    """A return with receipt as the Return mode posts it: ``qty-<sale line id>`` per line to give back."""
+
+    refund_id = forms.UUIDField()
+    sale = forms.UUIDField()
+    tender = forms.ChoiceField(choices=[("cash", "Cash"), ("original", "Original tender")], required=False)
+    reason = forms.CharField(max_length=200, required=False)
+
+    def clean_tender(self):
+        return self.cleaned_data["tender"] or "cash"
+
+    def quantities(self, lines) -> dict[int, Decimal]:
+        """The quantity typed for each line of the sale (blank: none); ``InvalidLine`` for what is no number."""
+        field = LocalDecimalField(max_digits=12, decimal_places=3, required=False)
+        quantities = {}
+        for item in lines:
+            try:
+                quantities[item.line.pk] = field.clean(self.data.get(f"qty-{item.line.pk}", "")) or Decimal("0")
+            except forms.ValidationError:
+                raise InvalidLine(f"Enter the quantity of {item.line.name} to return as a number.") from None
+        return quantities
 
 
 def first_error(form: forms.Form) -> str:

@@ -3,18 +3,36 @@
 CASHIER = "cashier"
 SUPERVISOR = "supervisor"
 MANAGER = "manager"
+ADMIN = "admin"
+# Every permission there is: the admin role runs the whole back office, users and roles included.
+ALL_PERMISSIONS = ["*"]
 
 _CASHIER_PERMISSIONS = [
     "sales.add_sale",
     "sales.view_sale",
+    # Shifts at the counter: open, cash in/out, no-sale, X report, blind close.
+    "sales.add_shift",
+    "sales.view_shift",
+    "sales.add_cashmovement",
+    # Returns with a receipt; without one, and post-voids, also need a supervisor's approval.
+    "sales.add_refund",
+    "sales.view_refund",
+    "sales.add_void",
     "inventory.view_product",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CASHIER: _CASHIER_PERMISSIONS,
-    SUPERVISOR: _CASHIER_PERMISSIONS,
+    # Supervisors approve at the counter with their PIN (sales/approvals.py).
+    SUPERVISOR: [*_CASHIER_PERMISSIONS, "sales.give_approval"],
     MANAGER: [
         *_CASHIER_PERMISSIONS,
+        "sales.give_approval",
+        # Managers set the counter PINs and read the approvals and the audit log.
+        "sales.add_staffpin",
+        "sales.change_staffpin",
+        "sales.view_staffpin",
+        "sales.view_approval",
         *[
             f"inventory.{action}_{model}"
             for model in ("store", "category", "taxrate", "product")
@@ -56,15 +74,29 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_cartline",
         "sales.view_cartpayment",
         "sales.view_offlinesyncissue",
+        "sales.view_cashmovement",
+        "sales.sign_off_shift",
+        "audit.view_auditentry",
+        "sales.view_refundline",
+        "sales.view_refundpayment",
+        "sales.view_void",
+        "sales.view_journalentry",
         "sales.view_reports",
     ],
+    ADMIN: ALL_PERMISSIONS,
 }
+
+# Roles that may open the back office (/admin/): their users get is_staff.
+BACK_OFFICE_ROLES = {MANAGER, ADMIN}
 
 
 def sync_role_groups(group_model, permission_model) -> None:
     """Create the role groups and give each exactly its permissions."""
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role)
+        if codes == ALL_PERMISSIONS:
+            group.permissions.set(permission_model.objects.all())
+            continue
         permissions = []
         for code in codes:
             app_label, codename = code.split(".")

@@ -127,6 +127,8 @@ const SHORTCUTS = {
     $("#search")?.select();
   },
   F4: () => openTender("cash"),
+  // The Return mode (returns.js): its own page, F6 there comes back.
+  F6: () => window.location.assign(root.dataset.returnsUrl),
   F8: () => openTender("card"),
   F9: () => openTender("mobile"),
 };

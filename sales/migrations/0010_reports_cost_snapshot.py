@@ -75,7 +75,7 @@ def part_of_sale_fields(model_name):
 class Migration(migrations.Migration):
     dependencies = [
         ("inventory", "0004_stock_operations_reordering"),
-        ("sales", "0007_role_inventory_back_office"),
+        ("sales", "0009_journal_refunds_voids"),
     ]
 
     operations = [
