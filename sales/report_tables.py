@@ -174,7 +174,7 @@ def payments_table(board: Dashboard) -> Table:
     )
 
 
-CASHIER_FLAG_COLUMNS = {"discounts": 4}
+CASHIER_FLAG_COLUMNS = {"discounts": 4, "voids": 5, "refunds": 6, "no_sales": 7}
 
 
 def cashiers_table(board: Dashboard) -> Table:
@@ -198,14 +198,14 @@ def cashiers_table(board: Dashboard) -> Table:
         ],
         highlights=[frozenset(CASHIER_FLAG_COLUMNS[flag] for flag in c.flags) for c in board.cashiers],
         note=(
-            "Red flag: a cashier's discount share of takings is more than twice that of all cashiers in the "
-            "same stores and dates, on at least 3 sales. Voids, refunds and no-sales: — until recorded."
+            "Red flag: a cashier's voids, refunds or no-sales per sale, or share of takings given as discounts, "
+            "is more than twice that of all cashiers in the same stores and dates, on at least 3 occasions."
         ),
     )
 
 
 def flags(cashier) -> str:
-    return ", ".join(cashier.flags)
+    return ", ".join(flag.replace("_", "-") for flag in cashier.flags)
 
 
 def low_stock_table(board: Dashboard) -> Table:

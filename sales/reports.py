@@ -23,14 +23,27 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncHour
 
 from inventory.models import Category, Product, Store
 from inventory.reordering import low_stock
 from retailpos.money import quantize_money
-from sales.models import OfflineSyncIssue, Payment, PaymentMethod, Sale, SaleLine, SaleTax
+from sales.models import (
+    CashMovement,
+    OfflineSyncIssue,
+    Payment,
+    PaymentMethod,
+    Refund,
+    RefundLine,
+    RefundPayment,
+    Sale,
+    SaleLine,
+    SaleTax,
+    Void,
+)
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -40,6 +53,7 @@ LOW_STOCK_SHOWN = 20
 # cashiers in the same stores and period, and it happened at least RED_FLAG_MIN_EVENTS times.
 RED_FLAG_FACTOR = 2
 RED_FLAG_MIN_EVENTS = 3
+EVENTS = ("voids", "refunds", "no_sales")
 _QUANTITY = DecimalField(max_digits=20, decimal_places=3)
 
 
@@ -184,10 +198,9 @@ class CashierRow:
     gross: Decimal
     discounts: Decimal
     discounted_sales: int
-    # Filled once the journal (voids, refunds) and books/audit (no-sales) branches land.
-    voids: int | None = None
-    refunds: int | None = None
-    no_sales: int | None = None
+    voids: int = 0
+    refunds: int = 0
+    no_sales: int = 0
     flags: tuple[str, ...] = ()
 
     @property
@@ -290,76 +303,139 @@ def sales_in(scope: Scope) -> QuerySet[Sale]:
 
 
 def sales_buckets(scope: Scope) -> list[Bucket]:
-    """Sales per local day and hour: the summary, the hour and the day charts all add these up."""
-    rows = (
-        sales_in(scope)
-        # One conversion per sale: the local hour (its date and hour of day are read from it).
-        .annotate(local_hour=scope.local(lambda zone: TruncHour("completed_at", tzinfo=zone)))
+    """Per local day and hour: the summary, the hour and the day charts all add these up.
+
+    Sales count where they were booked; refunds and voids subtract where they happened (a void
+    takes back its whole sale, a sale less; a refund money, not a sale).
+    """
+    sums = {
+        "gross": Sum("total"),
+        "tax": Sum("tax_total"),
+        "discounts": Sum("discount_total"),
+        "change": Sum("change"),
+        "offline_sales": Count("id", filter=Q(offline=True)),
+    }
+    booked = _by_local_hour(scope, sales_in(scope), "completed_at", sales=Count("id"), **sums)
+    voided = _by_local_hour(
+        scope,
+        Sale.objects.filter(scope.during("void__created_at")).order_by(),
+        "void__created_at",
+        sales=Count("id"),
+        **sums,
+    )
+    refunded = _by_local_hour(
+        scope,
+        Refund.objects.filter(scope.during("created_at")).order_by(),
+        "created_at",
+        gross=Sum("total"),
+        tax=Sum("tax_total"),
+    )
+    return (
+        [_bucket(row) for row in booked]
+        + [_bucket(row, sign=-1) for row in voided]
+        + [_bucket(row, sign=-1) for row in refunded]
+    )
+
+
+def _by_local_hour(scope: Scope, queryset: QuerySet, moment: str, **sums) -> QuerySet:
+    # One conversion per row: the local hour (its date and hour of day are read from it).
+    return (
+        queryset.annotate(local_hour=scope.local(lambda zone: TruncHour(moment, tzinfo=zone)))
         .values("local_hour")
-        .annotate(
-            sales=Count("id"),
-            gross=Sum("total"),
-            tax=Sum("tax_total"),
-            discounts=Sum("discount_total"),
-            change=Sum("change"),
-            offline_sales=Count("id", filter=Q(offline=True)),
-        )
+        .annotate(**sums)
         .order_by("local_hour")
     )
+
+
+def _bucket(row: dict, *, sign: int = 1) -> Bucket:
     # The wall-clock date and hour: the value's tzinfo differs by database when the zones are several.
-    return [
-        Bucket(
-            day=row["local_hour"].date(),
-            hour=row["local_hour"].hour,
-            sales=row["sales"],
-            gross=row["gross"],
-            tax=row["tax"],
-            discounts=row["discounts"],
-            change=row["change"],
-            offline_sales=row["offline_sales"],
-        )
-        for row in rows
-    ]
+    return Bucket(
+        day=row["local_hour"].date(),
+        hour=row["local_hour"].hour,
+        sales=sign * row.get("sales", 0),
+        gross=sign * row["gross"],
+        tax=sign * row["tax"],
+        discounts=sign * row.get("discounts", ZERO),
+        change=sign * row.get("change", ZERO),
+        offline_sales=sign * row.get("offline_sales", 0),
+    )
 
 
 def items_sold(scope: Scope) -> Decimal:
-    lines = SaleLine.objects.filter(scope.during("completed_at")).order_by()
-    return lines.aggregate(items=Coalesce(Sum("quantity"), ZERO, output_field=_QUANTITY))["items"]
+    def total(queryset):
+        return queryset.aggregate(items=Coalesce(Sum("quantity"), ZERO, output_field=_QUANTITY))["items"]
+
+    return (
+        total(SaleLine.objects.filter(scope.during("completed_at")))
+        - total(SaleLine.objects.filter(scope.during("sale__void__created_at")))
+        - total(RefundLine.objects.filter(scope.during("refund__created_at", store="refund__store")))
+    )
 
 
 def taxes(scope: Scope) -> list[TaxRow]:
-    rows = (
-        SaleTax.objects.filter(scope.during("completed_at"))
-        .values("code", "rate")
-        .annotate(net=Sum("net"), tax=Sum("tax"), gross=Sum("gross"))
-        .order_by("rate", "code")
+    """Net, tax and gross per rate: sales booked, less voids and refunds (tax included) that happened."""
+    sums = {"net": Sum("net"), "tax": Sum("tax"), "gross": Sum("gross")}
+    booked = SaleTax.objects.filter(scope.during("completed_at")).values("code", "rate").annotate(**sums)
+    voided = SaleTax.objects.filter(scope.during("sale__void__created_at")).values("code", "rate").annotate(**sums)
+    refunded = (
+        RefundLine.objects.filter(scope.during("refund__created_at", store="refund__store"))
+        .values(code=F("tax_code"), rate=F("tax_rate"))
+        .annotate(net=Sum(F("amount") - F("tax")), tax=Sum("tax"), gross=Sum("amount"))
     )
-    return [TaxRow(row["code"], row["rate"], row["net"], row["tax"], row["gross"]) for row in rows]
+    totals: dict[tuple, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
+    for rows, sign in ((booked.order_by(), 1), (voided.order_by(), -1), (refunded.order_by(), -1)):
+        for row in rows:
+            figures = totals[(row["rate"], row["code"])]
+            for index, name in enumerate(("net", "tax", "gross")):
+                figures[index] += sign * row[name]
+    return [TaxRow(code, rate, *figures) for (rate, code), figures in sorted(totals.items())]
 
 
 def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], list[LineFigures]]:
     """By category, top products by net revenue and by quantity: one pass over the sale lines.
 
-    The lines are summed per product and tax rate (the ORM writes that query; summing before
+    Sale lines booked, less the lines of voided sales and refunded lines, where those happened,
+    are summed per product and tax rate (the ORM writes those queries; summing before
     dividing spares a division per line), then per product the net (a tax-inclusive amount less
     its tax) and the cost; the categories and both top tens are read from that in the same
     statement, so a year's lines are scanned once.
     """
     if not scope.stores:
         return [], [], []
-    grouped = (
-        SaleLine.objects.filter(scope.during("completed_at"))
+
+    def sold(lines, sign):
+        return (
+            lines.values("product_id", "tax_rate")
+            .annotate(
+                # Named apart from the fields: F("quantity") must stay the line's.
+                sold=sign * Sum("quantity"),
+                gross_amount=sign * Sum("amount", filter=Q(prices_include_tax=True)),
+                net_amount=sign * Sum("amount", filter=Q(prices_include_tax=False)),
+                cost=sign * Sum(F("unit_cost") * F("quantity")),
+            )
+            .order_by()
+        )
+
+    refunded = (
+        RefundLine.objects.filter(scope.during("refund__created_at", store="refund__store"))
         .values("product_id", "tax_rate")
         .annotate(
-            # Named apart from the fields: F("quantity") must stay the line's.
-            sold=Sum("quantity"),
-            gross_amount=Sum("amount", filter=Q(prices_include_tax=True)),
-            net_amount=Sum("amount", filter=Q(prices_include_tax=False)),
-            cost=Sum(F("unit_cost") * F("quantity")),
+            sold=-Sum("quantity"),
+            gross_amount=Value(None, output_field=_QUANTITY),
+            # A refund's amount includes its tax; the goods come back at the cost they were sold at.
+            net_amount=-Sum(F("amount") - F("tax")),
+            cost=-Sum(Coalesce(F("sale_line__unit_cost"), F("product__cost")) * F("quantity")),
         )
         .order_by()
     )
-    inner, params = grouped.query.sql_with_params()
+    sources = [
+        sold(SaleLine.objects.filter(scope.during("completed_at")), 1),
+        sold(SaleLine.objects.filter(scope.during("sale__void__created_at")), -1),
+        refunded,
+    ]
+    compiled = [source.query.sql_with_params() for source in sources]
+    inner = " UNION ALL ".join(f"SELECT * FROM ({sql}) AS source_{n}" for n, (sql, _) in enumerate(compiled))
+    params = [param for _, source_params in compiled for param in source_params]
     quote = connection.ops.quote_name
     product, category = quote(Product._meta.db_table), quote(Category._meta.db_table)
     columns = "p.quantity, p.net, p.cost"
@@ -402,68 +478,108 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
 
 
 def payment_mix(scope: Scope, *, change: Decimal) -> list[PaymentRow]:
-    """Takings by payment method; cash net of the change handed back."""
-    rows = (
-        Payment.objects.filter(scope.during("completed_at"))
-        .values("method")
-        .annotate(payments=Count("id"), amount=Sum("amount"))
-        .order_by()
+    """Takings by payment method: cash net of the change handed back (``change``: the buckets' net
+    change), less what voids and refunds gave back by that method."""
+    sums = {"payments": Count("id"), "amount": Sum("amount")}
+    sources = (
+        (Payment.objects.filter(scope.during("completed_at")), 1),
+        (Payment.objects.filter(scope.during("sale__void__created_at")), -1),
+        (RefundPayment.objects.filter(scope.during("refund__created_at", store="refund__store")), -1),
     )
-    by_method = {row["method"]: row for row in rows}
-    mix = []
-    for method, label in PaymentMethod.choices:
-        row = by_method.get(method)
-        if row is None:
-            continue
-        amount = row["amount"] - (change if method == PaymentMethod.CASH else ZERO)
-        mix.append(PaymentRow(method=method, label=label, payments=row["payments"], amount=amount))
-    return mix
+    payments: dict[str, int] = defaultdict(int)
+    amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for queryset, sign in sources:
+        for row in queryset.values("method").annotate(**sums).order_by():
+            payments[row["method"]] += sign * row["payments"]
+            amounts[row["method"]] += sign * row["amount"]
+    amounts[PaymentMethod.CASH] -= change
+    return [
+        PaymentRow(method=method, label=label, payments=payments[method], amount=amounts[method])
+        for method, label in PaymentMethod.choices
+        if payments[method] or amounts[method]
+    ]
 
 
 def cashier_figures(scope: Scope) -> list[CashierRow]:
+    """Per cashier: sales booked, their takings and discounts; voids, refunds and no-sales they did."""
+    User = get_user_model()
     rows = (
         sales_in(scope)
-        .values("cashier_id", "cashier__username", "cashier__first_name", "cashier__last_name")
+        .values("cashier_id")
         .annotate(
             sales=Count("id"),
             gross=Sum("total"),
             discounts=Sum("discount_total"),
             discounted_sales=Count("id", filter=Q(discount_total__gt=0)),
         )
-        .order_by("cashier__username")
     )
-    cashiers = [
-        CashierRow(
-            cashier_id=row["cashier_id"],
-            name=" ".join(filter(None, (row["cashier__first_name"], row["cashier__last_name"])))
-            or row["cashier__username"],
-            sales=row["sales"],
-            gross=row["gross"],
-            discounts=row["discounts"],
-            discounted_sales=row["discounted_sales"],
+    figures = {row["cashier_id"]: row for row in rows}
+
+    def counts(queryset, cashier):
+        return dict(queryset.values_list(cashier).annotate(count=Count("pk")).order_by())
+
+    voids = counts(Void.objects.filter(scope.during("created_at", store="register__store")), "cashier_id")
+    refunds = counts(Refund.objects.filter(scope.during("created_at")), "cashier_id")
+    no_sales = counts(
+        CashMovement.objects.filter(
+            scope.during("created_at", store="shift__register__store"), kind=CashMovement.Kind.NO_SALE
+        ),
+        "created_by_id",
+    )
+    ids = set(figures) | set(voids) | set(refunds) | set(no_sales)
+    cashiers = []
+    for user in User.objects.filter(pk__in=ids).order_by(User.USERNAME_FIELD):
+        row = figures.get(user.pk, {})
+        cashiers.append(
+            CashierRow(
+                cashier_id=user.pk,
+                name=user.get_full_name() or user.get_username(),
+                sales=row.get("sales", 0),
+                gross=row.get("gross", ZERO),
+                discounts=row.get("discounts", ZERO),
+                discounted_sales=row.get("discounted_sales", 0),
+                voids=voids.get(user.pk, 0),
+                refunds=refunds.get(user.pk, 0),
+                no_sales=no_sales.get(user.pk, 0),
+            )
         )
-        for row in rows
-    ]
     return flag_unusual(cashiers)
 
 
 def flag_unusual(cashiers: list[CashierRow]) -> list[CashierRow]:
-    """Mark each cashier whose discount share is unusual against all of them (see RED_FLAG_FACTOR)."""
+    """Mark what is unusual about each cashier against all of them together (the fraud red flags).
+
+    Unusual: a cashier's rate is more than ``RED_FLAG_FACTOR`` times the rate of all cashiers in
+    the same stores and dates, on at least ``RED_FLAG_MIN_EVENTS`` events: voids, refunds and
+    no-sales per sale, and the share of takings given as discounts.
+    """
+    sales = sum(c.sales for c in cashiers)
     gross = sum((c.gross for c in cashiers), ZERO)
     discounts = sum((c.discounts for c in cashiers), ZERO)
-    overall = percent(discounts, gross + discounts)
+    overall = {
+        "discounts": percent(discounts, gross + discounts),
+        **{name: percent(Decimal(sum(getattr(c, name) for c in cashiers)), Decimal(sales)) for name in EVENTS},
+    }
     flagged = []
     for cashier in cashiers:
-        flags = []
-        share = cashier.discount_percent
-        if (
-            overall
-            and share is not None
-            and share > overall * RED_FLAG_FACTOR
-            and cashier.discounted_sales >= RED_FLAG_MIN_EVENTS
-        ):
-            flags.append("discounts")
-        flagged.append(CashierRow(**{**cashier.__dict__, "flags": tuple(flags)}))
+        rates = {
+            "discounts": (cashier.discount_percent, cashier.discounted_sales),
+            **{
+                name: (
+                    percent(Decimal(getattr(cashier, name) or 0), Decimal(cashier.sales)),
+                    getattr(cashier, name) or 0,
+                )
+                for name in EVENTS
+            },
+        }
+        flags = tuple(
+            name
+            for name, (rate, events) in rates.items()
+            if events >= RED_FLAG_MIN_EVENTS
+            and overall[name]
+            and (rate is None or rate > overall[name] * RED_FLAG_FACTOR)
+        )
+        flagged.append(CashierRow(**{**cashier.__dict__, "flags": flags}))
     return flagged
 
 
