@@ -45,6 +45,7 @@ class BarChart:
     plot_top: float
     plot_right: float
     plot_bottom: float
+    zero: float  # where the value 0 is: the bars start there
     bars: list[Bar]
     value_ticks: list[Tick]
     category_ticks: list[Tick]
@@ -62,18 +63,19 @@ def nice_step(maximum: Decimal, *, ticks: int = 4) -> Decimal:
     magnitude = Decimal(1).scaleb(raw.adjusted())
     for factor in (1, 2, 5, 10):
         if raw <= factor * magnitude:
-            return factor * magnitude
+            step = factor * magnitude
+            return step.quantize(Decimal(1)) if step >= 1 else step  # 20, not 2E+1
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
-def value_ticks(maximum: Decimal) -> list[Decimal]:
-    """0, step, 2·step, … up to the first tick at or above ``maximum``."""
-    step = nice_step(maximum)
-    ticks = [Decimal(0)]
-    while ticks[-1] < maximum:
+def value_ticks(minimum: Decimal, maximum: Decimal) -> list[Decimal]:
+    """Round ticks from at or below ``min(minimum, 0)`` to at or above ``max(maximum, 0)``, through 0."""
+    low, high = min(Decimal(minimum), Decimal(0)), max(Decimal(maximum), Decimal(0))
+    step = nice_step(high - low)
+    first = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
+    ticks = [first]
+    while ticks[-1] < high or len(ticks) < 2:
         ticks.append(ticks[-1] + step)
-    if len(ticks) == 1:
-        ticks.append(step)
     return ticks
 
 
@@ -87,10 +89,13 @@ def bar_chart(
     horizontal: bool = False,
     width: int = WIDTH,
 ) -> BarChart:
-    """Bars for ``points`` of (label, value): vertical (hours, days) or horizontal (categories)."""
+    """Bars for ``points`` of (label, value): vertical (hours, days) or horizontal (categories).
+
+    Negative values (a day of more refunds than sales) go below (or left of) the zero line.
+    """
     values = [Decimal(value) for _, value in points]
-    ticks = value_ticks(max([v for v in values if v > 0], default=Decimal(0)))
-    top_value = ticks[-1]
+    ticks = value_ticks(min(values, default=Decimal(0)), max(values, default=Decimal(0)))
+    bottom, top = ticks[0], ticks[-1]
     if horizontal:
         left = 150  # category names
         height = TOP + BOTTOM + 28 * max(len(points), 3)
@@ -99,28 +104,24 @@ def bar_chart(
         height = HEIGHT
     plot_left, plot_top, plot_right, plot_bottom = left, TOP, width - RIGHT, height - BOTTOM
     band = ((plot_bottom - plot_top) if horizontal else (plot_right - plot_left)) / max(len(points), 1)
+
+    def position(value: Decimal) -> float:
+        share = float((value - bottom) / (top - bottom))
+        if horizontal:
+            return plot_left + share * (plot_right - plot_left)
+        return plot_bottom - share * (plot_bottom - plot_top)
+
+    zero = position(Decimal(0))
     bars = []
     for index, ((label, _), value) in enumerate(zip(points, values, strict=True)):
-        share = float(max(value, Decimal(0)) / top_value)
+        end = position(value)
         if horizontal:
-            length = share * (plot_right - plot_left)
-            bars.append(
-                Bar(plot_left, plot_top + index * band + band * 0.15, length, band * 0.7, label, format_value(value))
-            )
+            y = plot_top + index * band + band * 0.15
+            bars.append(Bar(min(zero, end), y, abs(end - zero), band * 0.7, label, format_value(value)))
         else:
-            length = share * (plot_bottom - plot_top)
             x = plot_left + index * band + band * 0.1
-            bars.append(Bar(x, plot_bottom - length, band * 0.8, length, label, format_value(value)))
-    value_span = (plot_right - plot_left) if horizontal else (plot_bottom - plot_top)
-    axis = [
-        Tick(
-            (plot_left + value_span * float(tick / top_value))
-            if horizontal
-            else (plot_bottom - value_span * float(tick / top_value)),
-            format_value(tick),
-        )
-        for tick in ticks
-    ]
+            bars.append(Bar(x, min(zero, end), band * 0.8, abs(end - zero), label, format_value(value)))
+    axis = [Tick(position(tick), format_value(tick)) for tick in ticks]
     # Every label when they fit, else every n-th (a month of days, 24 hours on a small chart).
     every = max(1, -(-len(points) // MAX_CATEGORY_LABELS)) if not horizontal else 1
     categories = [
@@ -139,6 +140,7 @@ def bar_chart(
         plot_top=plot_top,
         plot_right=plot_right,
         plot_bottom=plot_bottom,
+        zero=zero,
         bars=bars,
         value_ticks=axis,
         category_ticks=categories,

@@ -479,18 +479,20 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
 
 def payment_mix(scope: Scope, *, change: Decimal) -> list[PaymentRow]:
     """Takings by payment method: cash net of the change handed back (``change``: the buckets' net
-    change), less what voids and refunds gave back by that method."""
+    change), less what voids and refunds gave back by that method; payments counted net of voids."""
     sums = {"payments": Count("id"), "amount": Sum("amount")}
+    # (queryset, sign of its amounts, sign of its count): a voided sale's payments did not happen;
+    # a refund pays money back but takes no payment away.
     sources = (
-        (Payment.objects.filter(scope.during("completed_at")), 1),
-        (Payment.objects.filter(scope.during("sale__void__created_at")), -1),
-        (RefundPayment.objects.filter(scope.during("refund__created_at", store="refund__store")), -1),
+        (Payment.objects.filter(scope.during("completed_at")), 1, 1),
+        (Payment.objects.filter(scope.during("sale__void__created_at")), -1, -1),
+        (RefundPayment.objects.filter(scope.during("refund__created_at", store="refund__store")), -1, 0),
     )
     payments: dict[str, int] = defaultdict(int)
     amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for queryset, sign in sources:
+    for queryset, sign, count_sign in sources:
         for row in queryset.values("method").annotate(**sums).order_by():
-            payments[row["method"]] += sign * row["payments"]
+            payments[row["method"]] += count_sign * row["payments"]
             amounts[row["method"]] += sign * row["amount"]
     amounts[PaymentMethod.CASH] -= change
     return [

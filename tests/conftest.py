@@ -13,8 +13,12 @@ from rest_framework.test import APIClient
 from audit.database import TRUNCATE_ALLOWED_SETTING
 from inventory.models import StockMovement
 from inventory.services import StockChange, record_movements
-from sales import roles
+from sales import refunds, roles
+from sales.approvals import approve, set_pin
+from sales.models import Approval
 from sales.services import LineRequest, PaymentRequest, complete_sale
+from sales.shifts import record_cash_movement
+from sales.voids import void_sale
 from tests.factories import (
     CategoryFactory,
     ProductFactory,
@@ -131,19 +135,53 @@ def api(cashier):
 # - S2 Berlin 23:30 (just before local midnight), bob: 1 wine −10 % = 10.71 (tax 1.71), cash 20 → change 9.29
 # - S3 Berlin 00:30 on the 11th (still the 10th in UTC), alice: 1 milk 2.14, cash
 # - S4 New York 20:00 (already the 11th in UTC), carol: 3 milk + 1 wine net 18.32 + tax 0.45 + 2.26 = 21.03, card
+# - S5 Berlin 12:00, bob: 1 wine 11.90 card, voided 12:05 by bob (sue approved): takes itself back
 # - S6 New York 10:00, carol, offline at a changed price: 1 milk at 2.00 + tax 0.14 = 2.14, mobile
+# - R1 New York 21:00 (the 11th in UTC), carol: 1 of S4's 3 milk back in cash: 6.87 / 3 = 2.29 (tax 0.15)
+# - R2 Berlin 10:00 on the 11th, alice: S1's wine back to its card, 11.90 (tax 1.90): counts on the 11th
+# - N1 Berlin 13:00, bob: a no-sale (drawer opened)
 DAY = date(2026, 2, 10)
+SUPERVISOR_PIN = "4711"
 
 
-def sell(register, cashier, at, lines, payments, **kwargs):
-    with mock.patch("django.utils.timezone.now", return_value=at):
+def at(moment):
+    """Everything in the block happens at ``moment`` (the server's clock)."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def sell(register, cashier, moment, lines, payments, **kwargs):
+    with at(moment):
         return complete_sale(
             register=register, cashier=cashier, sale_id=uuid.uuid4(), lines=lines, payments=payments, **kwargs
         ).sale
 
 
+def refund(register, cashier, moment, sale, picks, **kwargs):
+    """``picks``: [(sale line position, quantity)]."""
+    lines = {line.position: line.pk for line in sale.lines.all()}
+    with at(moment):
+        return refunds.refund_sale(
+            refund_id=uuid.uuid4(), register=register, cashier=cashier, sale=sale,
+            lines=[refunds.ReturnLine(D(quantity), sale_line_id=lines[position]) for position, quantity in picks],
+            **kwargs,
+        ).refund  # fmt: skip
+
+
+def void(register, cashier, moment, sale, supervisor):
+    with at(moment):
+        approval = approve(
+            action=Approval.Action.VOID, supervisor_username=supervisor.username, pin=SUPERVISOR_PIN,
+            cashier=cashier, register=register, details={"sale": str(sale.pk)},
+        )  # fmt: skip
+        return void_sale(
+            void_id=uuid.uuid4(), sale=sale, register=register, cashier=cashier, approval_id=approval.pk,
+            reason="Customer changed their mind",
+        ).void  # fmt: skip
+
+
 @pytest.fixture
-def shops(db, standard_rate, reduced_rate):
+def shops(db, settings, standard_rate, reduced_rate):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # PINs and passwords, fast
     berlin = StoreFactory(code="ber", name="Berlin", timezone="Europe/Berlin", prices_include_tax=True)
     new_york = StoreFactory(code="nyc", name="New York", timezone="America/New_York", prices_include_tax=False)
     milk = ProductFactory(
@@ -155,6 +193,8 @@ def shops(db, standard_rate, reduced_rate):
         category=CategoryFactory(name="Drinks"),
     )  # fmt: skip
     alice, bob, carol = (UserFactory(username=name, role="cashier") for name in ("alice", "bob", "carol"))
+    sue = UserFactory(username="sue", role="supervisor")
+    set_pin(user=sue, pin=SUPERVISOR_PIN)
     ber, nyc = RegisterFactory(store=berlin, code="B1"), RegisterFactory(store=new_york, code="N1")
     sales = {
         "S1": sell(
@@ -178,7 +218,20 @@ def shops(db, standard_rate, reduced_rate):
             [LineRequest(milk, D("1"), unit_price=D("2.00"))], [PaymentRequest("mobile", D("2.14"))],
             offline_receipt_number="N1-OFF-3fa2c91e-000001",
         ),
+        "S5": sell(
+            ber, bob, datetime(2026, 2, 10, 11, 0, tzinfo=UTC),
+            [LineRequest(wine, D("1"))], [PaymentRequest("card", D("11.90"))],
+        ),
     }  # fmt: skip
+    void(ber, bob, datetime(2026, 2, 10, 11, 5, tzinfo=UTC), sales["S5"], sue)
+    sales["R1"] = refund(nyc, carol, datetime(2026, 2, 11, 2, 0, tzinfo=UTC), sales["S4"], [(1, "1")])
+    sales["R2"] = refund(
+        ber, alice, datetime(2026, 2, 11, 9, 0, tzinfo=UTC), sales["S1"], [(2, "1")], to_original_tender=True
+    )
+    with at(datetime(2026, 2, 10, 12, 0, tzinfo=UTC)):
+        record_cash_movement(
+            movement_id=uuid.uuid4(), register=ber, kind="no_sale", reason="Change for the till", created_by=bob
+        )
     # The catalogue's cost changes after the sales: margin keeps the cost of the day.
     milk.cost = D("1.50")
     milk.save()
