@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncHour
+from django.db.models.functions import Cast, Coalesce, TruncHour
 
 from inventory.models import Category, Product, Store
 from inventory.reordering import low_stock
@@ -421,7 +421,7 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
         .values("product_id", "tax_rate")
         .annotate(
             sold=-Sum("quantity"),
-            gross_amount=Value(None, output_field=_QUANTITY),
+            gross_amount=Cast(Value(None), output_field=_QUANTITY),  # typed: PostgreSQL unions it with numbers
             # A refund's amount includes its tax; the goods come back at the cost they were sold at.
             net_amount=-Sum(F("amount") - F("tax")),
             cost=-Sum(Coalesce(F("sale_line__unit_cost"), F("product__cost")) * F("quantity")),
