@@ -353,22 +353,59 @@ def _entries_with_documents(register: Register):
         after = page[-1].number
 
 
-def _sale_documents(ids) -> dict:
-    """``{sale id: (document, label)}`` from the rows as they are now."""
+def _sale_documents(ids, *, models=(Sale, SaleLine, SaleTax, Payment)) -> dict:
+    """``{sale id: (document, label)}`` from the rows as they are now (``models``: a migration's own)."""
+    sale_model, line_model, tax_model, payment_model = models
     lines, taxes, payments = defaultdict(list), defaultdict(list), defaultdict(list)
-    for sale_id, *row in SaleLine.objects.filter(sale_id__in=ids).values_list("sale_id", *SALE_LINE_FIELDS):
+    for sale_id, *row in line_model.objects.filter(sale_id__in=ids).values_list("sale_id", *SALE_LINE_FIELDS):
         lines[sale_id].append(row)
-    for sale_id, *row in SaleTax.objects.filter(sale_id__in=ids).values_list("sale_id", *SALE_TAX_FIELDS):
+    for sale_id, *row in tax_model.objects.filter(sale_id__in=ids).values_list("sale_id", *SALE_TAX_FIELDS):
         taxes[sale_id].append(row)
-    for sale_id, *row in Payment.objects.filter(sale_id__in=ids).values_list("sale_id", *SALE_PAYMENT_FIELDS):
+    for sale_id, *row in payment_model.objects.filter(sale_id__in=ids).values_list("sale_id", *SALE_PAYMENT_FIELDS):
         payments[sale_id].append(row)
     return {
         sale.pk: (
             sale_document(sale, lines[sale.pk], taxes[sale.pk], payments[sale.pk]),
             f"sale {sale.receipt_number}",
         )
-        for sale in Sale.objects.filter(pk__in=ids).order_by()
+        for sale in sale_model.objects.filter(pk__in=ids).order_by()
     }
+
+
+def chain_existing_sales(apps, schema_editor) -> None:
+    """RunPython step: give the sales booked before the journal existed their entries, per register
+    in receipt order, so that ``verify_journal`` checks them from now on."""
+    register_model = apps.get_model("devices", "Register")
+    entry_model = apps.get_model("sales", "JournalEntry")
+    models = tuple(apps.get_model("sales", name) for name in ("Sale", "SaleLine", "SaleTax", "Payment"))
+    for register in register_model.objects.filter(last_journal_number=0).order_by("pk"):
+        number, head = 0, GENESIS_HASH
+        sale_ids = list(
+            models[0].objects.filter(register=register).order_by("receipt_sequence").values_list("pk", flat=True)
+        )
+        for start in range(0, len(sale_ids), VERIFY_PAGE_SIZE):
+            page = sale_ids[start : start + VERIFY_PAGE_SIZE]
+            documents = _sale_documents(page, models=models)
+            entries = []
+            for sale_id in page:
+                number += 1
+                content = entry_content(
+                    register_id=register.pk, number=number, kind="sale", document=documents[sale_id][0]
+                )
+                head, prev_hash = chain_hash(head, content), head
+                entries.append(
+                    entry_model(
+                        register_id=register.pk,
+                        number=number,
+                        kind="sale",
+                        sale_id=sale_id,
+                        prev_hash=prev_hash,
+                        hash=head,
+                    )
+                )
+            entry_model.objects.bulk_create(entries)
+        if number:
+            register_model.objects.filter(pk=register.pk).update(last_journal_number=number, journal_head_hash=head)
 
 
 def _refund_documents(ids) -> dict:

@@ -4,6 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from sales.journal import chain_existing_sales
 from sales.roles import migrate_role_groups
 
 
@@ -288,4 +289,6 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(migrate_role_groups, migrations.RunPython.noop),
+        # Sales booked before the journal existed become its first entries, per register.
+        migrations.RunPython(chain_existing_sales, migrations.RunPython.noop),
     ]

@@ -252,3 +252,76 @@ def test_sales_racing_on_two_registers_keep_both_chains_gapless_and_valid(store,
         assert numbers == list(range(1, 4 * per_thread + 1))
         assert Sale.objects.filter(register=register).count() == 4 * per_thread
     assert verify() == ("OK: the journal of every register is intact.\n", 0)
+
+
+def test_refunds_and_voids_are_entries_whose_edits_are_named(register, cashier, manager, sell, settings):
+    from sales import roles
+    from sales.approvals import approve, set_pin
+    from sales.models import Approval
+    from sales.refunds import ReturnLine, refund_sale
+    from sales.voids import void_sale
+    from tests.factories import UserFactory
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    set_pin(user=UserFactory(username="sue", role=roles.SUPERVISOR), pin="4711", set_by=manager)
+    returned, voided = sell(), sell()
+    refund = refund_sale(
+        refund_id=uuid.uuid4(),
+        register=register,
+        cashier=cashier,
+        sale=returned,
+        lines=[ReturnLine(quantity=D("1"), sale_line_id=returned.lines.get().pk)],
+    ).refund
+    approval = approve(
+        action=Approval.Action.VOID,
+        supervisor_username="sue",
+        pin="4711",
+        cashier=cashier,
+        register=register,
+        details={"sale": str(voided.pk)},
+    )
+    void = void_sale(
+        void_id=uuid.uuid4(), sale=voided, register=register, cashier=cashier, approval_id=approval.pk, reason="Typo"
+    ).void
+    assert list(JournalEntry.objects.order_by("number").values_list("number", "kind")) == [
+        (1, "sale"),
+        (2, "sale"),
+        (3, "refund"),
+        (4, "void"),
+    ]
+    assert verify() == ("OK: the journal of every register is intact.\n", 0)
+
+    raw_sql("UPDATE sales_refundline SET amount = amount + 5 WHERE refund_id = %s", [refund.pk])
+    raw_sql("UPDATE sales_void SET reason = 'Nothing to see' WHERE id = %s", [void.pk])
+
+    output, status = verify()
+    assert status == 1
+    assert output.splitlines() == [
+        "Register R1: entry 3 (refund R1-RF-000003) edited: its content no longer matches its hash.",
+        "Register R1: entry 4 (void of sale R1-000002) edited: its content no longer matches its hash.",
+    ]
+    raw_sql("DELETE FROM sales_journalentry WHERE refund_id = %s", [refund.pk])
+    assert "Register R1: refund R1-RF-000003 has no journal entry." in verify()[0].splitlines()
+
+
+def test_the_migration_chains_sales_booked_before_the_journal_existed(register, store, sell, monkeypatch):
+    from django.apps import apps
+
+    other = RegisterFactory(store=store, code="R2")
+    sell(), sell(at=other), sell(), sell(at=other, quantity="1.5")
+    # As before the migration: sales without entries, registers at the genesis.
+    raw_sql("DELETE FROM sales_journalentry")
+    raw_sql("UPDATE devices_register SET last_journal_number = 0, journal_head_hash = %s", [GENESIS_HASH])
+    assert len(journal.verify_journal()) == 4
+    monkeypatch.setattr(journal, "VERIFY_PAGE_SIZE", 1)
+
+    journal.chain_existing_sales(apps, None)
+
+    assert verify() == ("OK: the journal of every register is intact.\n", 0)
+    assert list(JournalEntry.objects.filter(register=other).values_list("number", "sale__receipt_number")) == [
+        (1, "R2-000001"),
+        (2, "R2-000002"),
+    ]
+    sell()  # the next sale follows on
+    assert JournalEntry.objects.filter(register=register).order_by("number").last().number == 3
+    assert verify()[1] == 0
