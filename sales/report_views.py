@@ -4,7 +4,8 @@ Managers only (``sales.view_reports``): a cashier gets 403 on each. Every view p
 and dates, calls ``sales.reports.dashboard`` once and renders its tables (page) or one of them (CSV).
 """
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin
@@ -74,7 +75,7 @@ def dashboard_today(request):
         return HttpResponse(_errors_text(form), status=400, content_type="text/plain; charset=utf-8")
     try:
         scope = _today_scope(form.cleaned_data["store"])
-    except reports.MixedCurrencies as exc:
+    except reports.ScopeError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     context = {"today": _today_context(scope, request.GET.urlencode()), "poll_seconds": LIVE_POLL_SECONDS}
     return render(request, "sales/partials/dashboard-today.html", context)
@@ -96,7 +97,7 @@ def _scope(form: DashboardForm) -> reports.Scope | None:
     data = form.cleaned_data
     try:
         return reports.Scope.of(store=data["store"], date_from=data["date_from"], date_to=data["date_to"])
-    except reports.MixedCurrencies as exc:
+    except reports.ScopeError as exc:
         form.add_error("store", str(exc))
         return None
 
@@ -108,8 +109,9 @@ def _local_today(store):
 
 
 def _today_scope(store) -> reports.Scope:
+    scope = reports.Scope.of(store=store, date_from=date.min, date_to=date.min)  # checks the stores first
     today = _local_today(store)
-    return reports.Scope.of(store=store, date_from=today, date_to=today)
+    return replace(scope, date_from=today, date_to=today)
 
 
 def _today_context(scope: reports.Scope, query: str) -> dict:

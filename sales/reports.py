@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -57,7 +57,15 @@ EVENTS = ("voids", "refunds", "no_sales")
 _QUANTITY = DecimalField(max_digits=20, decimal_places=3)
 
 
-class MixedCurrencies(ValueError):
+class ScopeError(ValueError):
+    """The stores chosen cannot be reported together (the message says why and what to do)."""
+
+
+class MixedCurrencies(ScopeError):
+    pass
+
+
+class UnknownTimezone(ScopeError):
     pass
 
 
@@ -72,6 +80,13 @@ class Scope:
     @classmethod
     def of(cls, *, store: Store | None, date_from: date, date_to: date) -> "Scope":
         stores = (store,) if store is not None else tuple(Store.objects.order_by("code"))
+        for each in stores:
+            try:
+                ZoneInfo(each.timezone)
+            except (ValueError, ZoneInfoNotFoundError):
+                raise UnknownTimezone(
+                    f"Store {each.code} has an unknown timezone {each.timezone!r}: set it in the back office."
+                ) from None
         currencies = {s.currency for s in stores}
         if len(currencies) > 1:
             raise MixedCurrencies(

@@ -14,7 +14,7 @@ from sales.report_tables import report_tables
 from sales.reports import Scope, dashboard
 from sales.services import LineRequest, PaymentRequest
 from tests.conftest import DAY, sell
-from tests.factories import UserFactory
+from tests.factories import StoreFactory, UserFactory
 
 QUERY = {"date_from": "2026-02-10", "date_to": "2026-02-10"}
 
@@ -144,3 +144,15 @@ def test_todays_figures_follow_a_sale_completed_after_the_page_was_drawn(manager
 
 def test_the_admin_index_links_managers_to_the_dashboard(manager_client):
     assert reverse("dashboard") in manager_client.get(reverse("admin:index")).content.decode()
+
+
+def test_a_store_with_an_unknown_timezone_is_named_not_a_500(manager_client, db):
+    store = StoreFactory(code="moon", timezone="Moon/Base")
+    response = manager_client.get(reverse("dashboard"), {**QUERY, "store": store.pk})
+    assert response.status_code == 400
+    assert "Store moon has an unknown timezone &#x27;Moon/Base&#x27;" in response.content.decode()
+    response = manager_client.get(reverse("dashboard-today"), {"store": store.pk})
+    assert (response.status_code, response.content.decode()) == (
+        400,
+        "Store moon has an unknown timezone 'Moon/Base': set it in the back office.",
+    )
