@@ -6,7 +6,8 @@ categories and tax rates, opening stock, reorder rules for the low-stock list), 
 three registers per store, and then a year of sales written set-based in a few SQL statements
 (no ORM per row): ~250k sales of 3–5 lines (1M lines), skewed towards popular products, at
 opening hours with lunch and evening peaks, 10 % with a line discount, 2 % rung up offline (with
-a price-changed issue each), paid cash (change to the next 5), card or mobile; taxes per rate
+a price-changed issue each), paid cash (change to the next 5), card or mobile; 1 % with a line
+refunded two hours later, 0.3 % voided, a no-sale per 200 sales; taxes per rate
 computed as the checkout does; rows in time order, as a shop writes them. Then ``VACUUM ANALYZE``
 (statistics, BRIN summaries), as autovacuum would.
 
@@ -213,22 +214,78 @@ SELECT sale.id, sale.store_id, sale.register_id, 'price_changed', line.product_i
   FROM sales_sale sale JOIN sales_saleline line ON line.sale_id = sale.id AND line.position = 1
  WHERE sale.offline
  ORDER BY sale.completed_at;
+
+CREATE TEMP TABLE gen_refund AS
+SELECT md5('bench-refund-' || s.n)::uuid AS id, s.n, sale.id AS sale_id, sale.store_id, sale.register_id,
+       sale.cashier_id, sale.completed_at + interval '2 hours' AS created_at, line.id AS sale_line_id,
+       line.product_id, line.sku, line.name, line.tax_code, line.tax_rate,
+       round(line.amount / line.quantity, 2) AS amount,
+       round(round(line.amount / line.quantity, 2) * line.tax_rate / (100 + line.tax_rate), 2) AS tax
+  FROM gen_sale_time s
+  JOIN sales_sale sale ON sale.id = s.id
+  JOIN sales_saleline line ON line.sale_id = sale.id AND line.position = 1
+ WHERE s.n %% 100 = 7 AND NOT s.offline;
+
+INSERT INTO sales_refund (id, number, store_id, register_id, cashier_id, shift_id, original_sale_id, approval_id,
+                          currency, total, tax_total, reason, created_at, request_fingerprint)
+SELECT id, 'BR-' || n, store_id, register_id, cashier_id,
+       (%(shifts)s::uuid[])[array_position(%(registers)s::int[], register_id)], sale_id, NULL, 'EUR', amount, tax,
+       'Customer returned it', created_at, md5(id::text)
+  FROM gen_refund ORDER BY created_at;
+
+INSERT INTO sales_refundline (refund_id, position, sale_line_id, product_id, sku, name, quantity, amount, tax_code,
+                              tax_rate, tax)
+SELECT id, 1, sale_line_id, product_id, sku, name, 1, amount, tax_code, tax_rate, tax
+  FROM gen_refund ORDER BY created_at;
+
+INSERT INTO sales_refundpayment (refund_id, method, amount, reference)
+SELECT id, 'cash', amount, '' FROM gen_refund ORDER BY created_at;
+
+CREATE TEMP TABLE gen_void AS
+SELECT md5('bench-void-' || s.n)::uuid AS id, md5('bench-approval-' || s.n)::uuid AS approval_id, sale.id AS sale_id,
+       sale.register_id, sale.cashier_id, sale.total,
+       CASE WHEN s.method_draw < 0.35 THEN sale.paid_total - sale.change ELSE 0 END AS cash_returned,
+       sale.completed_at + interval '3 minutes' AS created_at
+  FROM gen_sale_time s JOIN sales_sale sale ON sale.id = s.id
+ WHERE s.n %% 300 = 11 AND NOT s.offline;
+
+INSERT INTO sales_approval (id, action, cashier_id, supervisor_id, register_id, details, at, used_at)
+SELECT approval_id, 'void', cashier_id, %(supervisor)s, register_id, jsonb_build_object('sale', sale_id::text),
+       created_at, created_at
+  FROM gen_void ORDER BY created_at;
+
+INSERT INTO sales_void (id, sale_id, register_id, cashier_id, shift_id, approval_id, total, cash_returned, reason,
+                        created_at, request_fingerprint)
+SELECT id, sale_id, register_id, cashier_id, (%(shifts)s::uuid[])[array_position(%(registers)s::int[], register_id)],
+       approval_id, total, cash_returned, 'Rung up twice', created_at, md5(id::text)
+  FROM gen_void ORDER BY created_at;
+
+INSERT INTO sales_cashmovement (id, shift_id, kind, amount, reason, created_by_id, created_at, request_fingerprint)
+SELECT md5('bench-no-sale-' || s.n)::uuid, (%(shifts)s::uuid[])[array_position(%(registers)s::int[], sale.register_id)],
+       'no_sale', 0, 'Change for a customer', sale.cashier_id, sale.completed_at + interval '1 minute',
+       md5(s.n::text)
+  FROM gen_sale_time s JOIN sales_sale sale ON sale.id = s.id
+ WHERE s.n %% 200 = 13
+ ORDER BY sale.completed_at;
 """
 
 
 def _generate() -> dict:
-    from datetime import date
+    import uuid
+    from datetime import date, timedelta
 
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from devices.models import Register
     from inventory.models import Product, ReorderRule, StockMovement, Store
     from inventory.sample_catalog import install_sample_catalog
     from inventory.services import StockChange, record_movements
     from sales import roles
+    from sales.models import Shift
 
     started = time.monotonic()
     call_command("migrate", interactive=False, verbosity=0)
@@ -251,8 +308,10 @@ def _generate() -> dict:
         for store in stores
         for index, pk in enumerate(products[::20])
     )
-    registers, cashiers = [], []
+    registers, cashiers, shifts = [], [], []
     cashier_group = Group.objects.get(name=roles.CASHIER)
+    supervisor = get_user_model().objects.create_user(username="bench-supervisor")
+    supervisor.groups.add(Group.objects.get(name=roles.SUPERVISOR))
     for store in stores:
         for number in range(1, REGISTERS_PER_STORE + 1):
             registers.append(Register.objects.create(store=store, code=f"{store.code}{number}", name=f"Till {number}"))
@@ -260,6 +319,14 @@ def _generate() -> dict:
             user = get_user_model().objects.create_user(username=f"{store.code}-cashier-{number}")
             user.groups.add(cashier_group)
             cashiers.append(user)
+    # Refunds, voids and no-sales belong to a shift: one per register holds the year's.
+    for register in registers:
+        shifts.append(
+            Shift.objects.create(
+                id=uuid.uuid4(), register=register, currency="EUR", opened_by=supervisor,
+                opened_at=timezone.now() - timedelta(days=DAYS + 1), opening_float=0, open_fingerprint="bench",
+            ).pk
+        )  # fmt: skip
     catalogue_seconds = time.monotonic() - started
 
     started = time.monotonic()
@@ -274,6 +341,8 @@ def _generate() -> dict:
         "registers_per_store": REGISTERS_PER_STORE,
         "cashiers_per_store": CASHIERS_PER_STORE,
         "first_product": products[0],
+        "shifts": shifts,
+        "supervisor": supervisor.pk,
         "products": len(products),
     }
     with transaction.atomic(), connection.cursor() as cursor:
@@ -283,11 +352,18 @@ def _generate() -> dict:
     with connection.cursor() as cursor:
         # As autovacuum would soon: statistics, and the BRIN indexes' summaries of the new block ranges.
         cursor.execute("VACUUM ANALYZE")
-        cursor.execute("SELECT (SELECT count(*) FROM sales_sale), (SELECT count(*) FROM sales_saleline)")
-        sales, lines = cursor.fetchone()
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM sales_sale), (SELECT count(*) FROM sales_saleline),"
+            " (SELECT count(*) FROM sales_refund), (SELECT count(*) FROM sales_void),"
+            " (SELECT count(*) FROM sales_cashmovement)"
+        )
+        sales, lines, refunds, voids, no_sales = cursor.fetchone()
     return {
         "sales": sales,
         "lines": lines,
+        "refunds": refunds,
+        "voids": voids,
+        "no_sales": no_sales,
         "products": len(products),
         "stores": len(stores),
         "catalogue_seconds": round(catalogue_seconds, 1),
