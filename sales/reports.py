@@ -3,7 +3,7 @@
 Every figure is aggregated by the database; Python only adds up the few aggregated rows (at
 most a day × hour grid) and formats them. One selector feeds the page and each CSV export.
 
-Conventions (the README's *Dashboard* section says them to managers):
+Conventions (the README's *Reports and dashboard* section says them to managers):
 
 - A sale counts in the period of its ``completed_at`` (the server's clock, as in the journal: an
   offline sale counts when it was synced), on the local date and hour of its store's timezone.
@@ -12,8 +12,11 @@ Conventions (the README's *Dashboard* section says them to managers):
   alike; net = gross − tax. Line figures (categories, products, margin) are net: a
   tax-inclusive line's net is its amount ÷ (1 + rate), unrounded until the total.
 - Gross margin = net line revenue − the cost snapshotted on each line when it was sold.
-- Refunds and voids reduce the figures of the period they happen in (their own date, not the
-  original sale's); they join as further sources when their models exist.
+- Refunds and voids reduce the figures of the period they happen in (their own local date and
+  hour, not the original sale's): each figure is its sales source less a void source (the voided
+  sales' own rows, by the void's time) and a refund source (refunds, their lines and payments).
+- Lines, taxes and payments are read by their own copies of the sale's store and time
+  (``sales.models.SalePart``): a year of them is summed without joining a million rows to sales.
 """
 
 from collections import defaultdict
