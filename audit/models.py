@@ -88,3 +88,15 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly(f"Audit entry {self.pk} cannot be deleted.")
+
+
+class LoginThrottle(models.Model):
+    """Failed logins of one username or one client address, and the lock they earned."""
+
+    key = models.CharField(max_length=200, unique=True, help_text="user:<username> or ip:<address>")
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.key

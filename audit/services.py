@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from audit.models import AuditEntry
+from retailpos.card_numbers import mask_card_numbers
 
 Action = AuditEntry.Action
 
@@ -42,8 +43,9 @@ def record(
     actor_user, actor_username = _user_and_name(actor)
     approver_user, approver_username = _user_and_name(approver)
     object_type, object_id = _object_type_and_id(target)
-    details = details or {}
-    if len(json.dumps(details, cls=DjangoJSONEncoder)) > MAX_DETAILS_LENGTH:
+    # Free text (a failed login's username, a reason) may hold a card number: never stored.
+    details = _masked(json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)))
+    if len(json.dumps(details)) > MAX_DETAILS_LENGTH:
         raise ValueError(f"Audit details are limited to {MAX_DETAILS_LENGTH} characters of JSON.")
     return AuditEntry.objects.create(
         action=Action(action),
@@ -71,7 +73,7 @@ def _user_and_name(user_or_name):
     if user_or_name is None:
         return None, ""
     if isinstance(user_or_name, str):
-        return None, user_or_name[:_USERNAME_LENGTH]
+        return None, mask_card_numbers(user_or_name)[:_USERNAME_LENGTH]
     return user_or_name, user_or_name.get_username()[:_USERNAME_LENGTH]
 
 
@@ -90,3 +92,13 @@ def _object_type_and_id(target) -> tuple[str, str]:
         return target._meta.label_lower, str(target.pk)
     object_type, object_id = target
     return object_type, str(object_id)
+
+
+def _masked(value):
+    if isinstance(value, str):
+        return mask_card_numbers(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value

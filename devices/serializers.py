@@ -1,9 +1,17 @@
 from rest_framework import serializers
 
+from retailpos.card_numbers import reject_card_numbers
+
 
 class PairInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=32, help_text="The pairing code shown in the back office.")
-    name = serializers.CharField(max_length=100, required=False, default="", help_text="E.g. the PC's host name.")
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        validators=[reject_card_numbers],
+        help_text="E.g. the PC's host name.",
+    )
 
 
 class PairOutputSerializer(serializers.Serializer):

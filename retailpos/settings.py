@@ -38,7 +38,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "retailpos.admin_site.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,12 +59,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "retailpos.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.RecordRefusalsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "retailpos.security.BackOfficeIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -208,6 +211,56 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy: scripts and styles only from our own files (no inline code, no CDN).
+# connect-src: the API and websockets ('self'), and the print agent's local endpoint on the register
+# PC (http://127.0.0.1:<port>, static/js/print-agent.js). The favicon is a data: URL.
+_OWN_FILES = ["'self'"]
+
+
+def csp_policy(**directives: list[str]) -> str:
+    """``csp_policy(default_src=["'self'"], ...)`` → ``default-src 'self'; ...``."""
+    return "; ".join(f"{name.replace('_', '-')} {' '.join(sources)}" for name, sources in directives.items())
+
+
+_POLICY = {
+    "default_src": _OWN_FILES,
+    "script_src": _OWN_FILES,
+    "style_src": _OWN_FILES,
+    "img_src": [*_OWN_FILES, "data:", "blob:"],
+    "font_src": _OWN_FILES,
+    "connect_src": [*_OWN_FILES, "http://127.0.0.1:*", "https://127.0.0.1:*"],
+    "worker_src": _OWN_FILES,
+    "manifest_src": _OWN_FILES,
+    "object_src": ["'none'"],
+    "base_uri": _OWN_FILES,
+    "form_action": _OWN_FILES,
+    "frame_ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY = csp_policy(**_POLICY)
+CONTENT_SECURITY_POLICY_BY_PATH = {
+    # Django's admin and django-import-export's pages set a few style attributes.
+    "/admin/": csp_policy(**{**_POLICY, "style_src": [*_OWN_FILES, "'unsafe-inline'"]}),
+    # drf-spectacular's Swagger UI and Redoc pages start with inline scripts and styles; Redoc runs a worker.
+    "/api/docs/": csp_policy(
+        **{**_POLICY, "script_src": [*_OWN_FILES, "'unsafe-inline'"], "style_src": [*_OWN_FILES, "'unsafe-inline'"]}
+    ),
+    "/api/redoc/": csp_policy(
+        **{
+            **_POLICY,
+            "script_src": [*_OWN_FILES, "'unsafe-inline'"],
+            "style_src": [*_OWN_FILES, "'unsafe-inline'"],
+            "worker_src": [*_OWN_FILES, "blob:"],
+        }
+    ),
+}
+
+# Back office (/admin/) sessions end after this many idle minutes (the counter's do not).
+BACK_OFFICE_IDLE_MINUTES = int(os.environ.get("RETAILPOS_BACK_OFFICE_IDLE_MINUTES", "15"))
+# Login lockout: failed logins per username, and per client address, before a lock of LOCK minutes.
+LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("RETAILPOS_LOGIN_FAILURES_PER_USERNAME", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("RETAILPOS_LOGIN_FAILURES_PER_ADDRESS", "20"))
+LOGIN_LOCK_MINUTES = int(os.environ.get("RETAILPOS_LOGIN_LOCK_MINUTES", "15"))
 
 # The register warns when a sale rung up offline has waited this long for the server (hours).
 OFFLINE_QUEUE_WARN_HOURS = Decimal(os.environ.get("RETAILPOS_OFFLINE_WARN_HOURS", "12"))

@@ -4,14 +4,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from audit.forms import LoginForm
 from sales import report_views
-
-admin.site.site_header = "Retail POS back office"
-admin.site.site_title = "Retail POS"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="pos:register-list", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("pos/", include("sales.urls")),
     path("api/v1/", include("retailpos.api_urls")),

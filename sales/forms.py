@@ -40,6 +40,18 @@ class QuantityForm(forms.Form):
     )
 
 
+class PriceForm(forms.Form):
+    unit_price = LocalDecimalField(
+        max_digits=14,
+        decimal_places=3,
+        error_messages={
+            "required": "Enter the price to charge.",
+            "invalid": "Enter the price to charge.",
+            "max_digits": "Too many digits.",
+        },
+    )
+
+
 class DiscountForm(forms.Form):
     discount_percent = LocalDecimalField(
         max_digits=5,
@@ -90,6 +102,12 @@ class RefundForm(forms.Form):
             except forms.ValidationError:
                 raise InvalidLine(f"Enter the quantity of {item.line.name} to return as a number.") from None
         return quantities
+
+
+class VoidForm(forms.Form):
+    void_id = forms.UUIDField()
+    sale = forms.UUIDField()
+    reason = forms.CharField(max_length=200, error_messages={"required": "Say why the sale is voided."})
 
 
 def first_error(form: forms.Form) -> str:

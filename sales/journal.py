@@ -46,9 +46,16 @@ def chain_hash(prev_hash: str, content: str) -> str:
     return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
+# The canonical content's format. Entries carry it in what they hash: whoever changes the figures
+# covered (the *_FIELDS below) bumps it and keeps verifying older entries by their own format.
+CONTENT_FORMAT = 1
+
+
 def entry_content(*, register_id: int, number: int, kind: str, document: dict) -> str:
     """What an entry's hash covers besides the previous hash: where it sits and what it records."""
-    return canonical_json({"register": register_id, "number": number, "kind": kind, "document": document})
+    return canonical_json(
+        {"format": CONTENT_FORMAT, "register": register_id, "number": number, "kind": kind, "document": document}
+    )
 
 
 # --- Canonical documents -------------------------------------------------------------------

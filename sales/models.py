@@ -54,6 +54,8 @@ class CartLine(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     quantity = quantity_field(default=Decimal("1"))
     discount_percent = percent_field()
+    # Set at the counter with a supervisor's approval (price override); None: the catalogue price.
+    unit_price = money_field(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

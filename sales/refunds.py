@@ -30,7 +30,15 @@ from inventory.services import StockChange, record_movements
 from retailpos.money import quantize_money
 from sales import journal, pricing
 from sales.approvals import use_approval
-from sales.exceptions import InvalidLine, NoOpenShift, PaymentInvalid, RefundConflict, RefundError, SaleNotFound
+from sales.exceptions import (
+    ApprovalNeeded,
+    InvalidLine,
+    NoOpenShift,
+    PaymentInvalid,
+    RefundConflict,
+    RefundError,
+    SaleNotFound,
+)
 from sales.models import Approval, JournalEntry, PaymentMethod, Refund, RefundLine, RefundPayment, Sale, SaleLine
 from sales.services import (
     LineRequest,
@@ -147,8 +155,9 @@ def refund_sale(
         raise RefundError(f"A reason has at most {REASON_MAX_LENGTH} characters.", field="reason")
     _validate_lines(lines, with_receipt=sale is not None)
     if sale is None and approval_id in (None, ""):
-        raise RefundError(
+        raise ApprovalNeeded(
             "A return without receipt needs a supervisor's approval: ask a supervisor for their PIN.",
+            action=Approval.Action.RETURN_WITHOUT_RECEIPT,
             field="approval",
         )
     store = register.store

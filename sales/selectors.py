@@ -24,6 +24,7 @@ class CheckoutLine:
     product: Product
     on_hand: Decimal
     priced: pricing.PricedLine
+    price_overridden: bool = False
 
     @property
     def quantity_up(self) -> Decimal:
@@ -94,14 +95,21 @@ def checkout_state(*, cart: Cart, reread: bool = True) -> CheckoutState:
     store = cart.register.store
     cart_lines = list(cart.lines.select_related("product__tax_rate").annotate(on_hand=_on_hand_in(store)))
     totals = price_lines(
-        [LineRequest(line.product, line.quantity, line.discount_percent) for line in cart_lines], store=store
+        [LineRequest(line.product, line.quantity, line.discount_percent, line.unit_price) for line in cart_lines],
+        store=store,
     )
     payments = list(cart.payments.all())
     return CheckoutState(
         register=cart.register,
         sale_id=cart.sale_id,
         lines=[
-            CheckoutLine(id=line.pk, product=line.product, on_hand=line.on_hand, priced=priced)
+            CheckoutLine(
+                id=line.pk,
+                product=line.product,
+                on_hand=line.on_hand,
+                priced=priced,
+                price_overridden=line.unit_price is not None,
+            )
             for line, priced in zip(cart_lines, totals.lines, strict=True)
         ],
         totals=totals,

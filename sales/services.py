@@ -15,15 +15,19 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import Action as AuditAction
+from audit.services import record as record_audit
 from devices.models import Printer, PrintJob, Register
 from devices.services import queue_print_job
 from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
+from retailpos.card_numbers import contains_card_number
 from retailpos.db import insert_row_sql, unnest_insert_sql
 from retailpos.money import quantize_money
 from sales import journal, pricing
-from sales.card_numbers import contains_card_number
+from sales.approvals import use_approval
 from sales.exceptions import (
+    ApprovalNeeded,
     EmptySale,
     InvalidLine,
     NoOpenShift,
@@ -36,6 +40,7 @@ from sales.exceptions import (
     Underpaid,
 )
 from sales.models import (
+    Approval,
     Cart,
     CartLine,
     CartPayment,
@@ -116,6 +121,8 @@ def complete_sale(
         if offline:
             validate_offline_receipt_number(offline_receipt_number, register=register)
         _validate_lines(lines, allow_inactive=offline)
+        if not offline and cart is None:
+            _refuse_unapproved_overrides(lines, store=store)
         totals = price_lines(lines, store=store)
         # Offline, the register totalled with the tax rates it knew; what was paid stands.
         settlement = _settle(totals.total, payments, currency=store.currency, must_match=not offline)
@@ -274,6 +281,28 @@ def _validate_lines(lines: Sequence[LineRequest], *, allow_inactive: bool = Fals
             raise InvalidLine("Unit price cannot be negative.", field=f"{where}.unit_price")
 
 
+def _refuse_unapproved_overrides(lines: Sequence[LineRequest], *, store) -> None:
+    """An online sale sent whole (the API) charges catalogue prices and discounts up to the store's limit.
+
+    Overrides need a supervisor's PIN, given on the checkout page (the cart's lines carry them,
+    approved and audited); an offline sale is booked as charged and its price differences reported.
+    """
+    for index, line in enumerate(lines):
+        where = f"lines[{index}]"
+        if line.unit_price is not None and line.unit_price != line.product.price:
+            raise InvalidLine(
+                f"{line.product.sku} costs {line.product.price} {store.currency}; another price needs a supervisor's "
+                "approval at the checkout.",
+                field=f"{where}.unit_price",
+            )
+        if line.discount_percent > store.max_discount_percent:
+            raise InvalidLine(
+                f"A discount above {store.max_discount_percent.normalize():f} % needs a supervisor's approval "
+                "at the checkout.",
+                field=f"{where}.discount_percent",
+            )
+
+
 def validate_quantity(quantity: Decimal, *, field: str = "quantity") -> None:
     if quantity <= 0:
         raise InvalidLine(f"Quantity must be greater than zero, got {quantity}.", field=field)
@@ -291,6 +320,13 @@ def validate_amount(amount: Decimal, *, currency: str, field: str = "amount") ->
         raise PaymentInvalid("Amount must be greater than zero.", field=field)
     if quantize_money(amount, currency) != amount:
         raise PaymentInvalid(f"{amount} has more decimals than {currency} allows.", field=field)
+
+
+def validate_unit_price(unit_price: Decimal, *, currency: str, field: str = "unit_price") -> None:
+    if unit_price < 0:
+        raise InvalidLine("A price cannot be negative.", field=field)
+    if quantize_money(unit_price, currency) != unit_price:
+        raise InvalidLine(f"{unit_price} has more decimals than {currency} allows.", field=field)
 
 
 def validate_reference(reference: str, *, field: str = "reference") -> None:
@@ -651,28 +687,133 @@ def _add_to_line_in_one_statement(cart: Cart, products, *, quantity: Decimal) ->
     raise InvalidLine("The line changed while adding to it; scan again.")
 
 
-def set_line_quantity(*, cart: Cart, line_id: int, quantity: Decimal) -> None:
+def set_line_quantity(*, cart: Cart, line_id: int, quantity: Decimal, cashier=None, request=None) -> None:
+    """Change a line's quantity; taking items off before payment is recorded like removing them."""
     validate_quantity(quantity)
-    CartLine.objects.filter(pk=_cart_line(cart, line_id).pk).update(quantity=quantity)
-    _touch(cart)
+    with transaction.atomic():
+        line = _cart_line(cart, line_id, lock=True)
+        CartLine.objects.filter(pk=line.pk).update(quantity=quantity)
+        if quantity < line.quantity:
+            _record_line_voided(cart, line, line.quantity - quantity, cashier=cashier, request=request)
+        _touch(cart)
 
 
-def set_line_discount(*, cart: Cart, line_id: int, discount_percent: Decimal) -> None:
+def set_line_discount(
+    *, cart: Cart, line_id: int, discount_percent: Decimal, cashier=None, approval_id=None, request=None
+) -> None:
+    """Give a line discount; above the store's limit only with a supervisor's approval (``ApprovalNeeded``)."""
     validate_discount(discount_percent)
-    CartLine.objects.filter(pk=_cart_line(cart, line_id).pk).update(discount_percent=discount_percent)
-    _touch(cart)
+    line = _cart_line(cart, line_id)
+    limit = cart.register.store.max_discount_percent
+    if discount_percent <= limit:
+        CartLine.objects.filter(pk=line.pk).update(discount_percent=discount_percent)
+        _touch(cart)
+        return
+    details = {"line": line.pk, "sku": line.product.sku, "discount_percent": discount_percent}
+    if approval_id is None:
+        raise ApprovalNeeded(
+            f"A discount above {limit.normalize():f} % needs a supervisor's approval.",
+            action=Approval.Action.DISCOUNT_OVERRIDE,
+            details=details,
+            field="discount_percent",
+        )
+    with transaction.atomic():
+        approval = use_approval(
+            approval_id=approval_id,
+            action=Approval.Action.DISCOUNT_OVERRIDE,
+            register=cart.register,
+            cashier=cashier,
+            details=details,
+        )
+        CartLine.objects.filter(pk=line.pk).update(discount_percent=discount_percent)
+        _record_override(AuditAction.DISCOUNT_OVERRIDE, cart, line, approval, request, limit=limit, **details)
+        _touch(cart)
 
 
-def remove_line(*, cart: Cart, line_id: int) -> None:
-    _cart_line(cart, line_id).delete()
-    _touch(cart)
+def override_line_price(
+    *, cart: Cart, line_id: int, unit_price: Decimal, cashier, approval_id=None, request=None
+) -> None:
+    """Charge another unit price on a line: always with a supervisor's approval (``ApprovalNeeded``)."""
+    store = cart.register.store
+    validate_unit_price(unit_price, currency=store.currency)
+    line = _cart_line(cart, line_id)
+    details = {"line": line.pk, "sku": line.product.sku, "unit_price": unit_price}
+    if approval_id is None:
+        raise ApprovalNeeded(
+            f"Charging {unit_price} {store.currency} instead of {line.product.price} for {line.product.name} "
+            "needs a supervisor's approval.",
+            action=Approval.Action.PRICE_OVERRIDE,
+            details=details,
+            field="unit_price",
+        )
+    with transaction.atomic():
+        approval = use_approval(
+            approval_id=approval_id,
+            action=Approval.Action.PRICE_OVERRIDE,
+            register=cart.register,
+            cashier=cashier,
+            details=details,
+        )
+        CartLine.objects.filter(pk=line.pk).update(unit_price=unit_price)
+        _record_override(
+            AuditAction.PRICE_OVERRIDE, cart, line, approval, request, catalogue_price=line.product.price, **details
+        )
+        _touch(cart)
 
 
-def _cart_line(cart: Cart, line_id: int) -> CartLine:
-    line = CartLine.objects.filter(cart=cart, pk=line_id).first()
+def remove_line(*, cart: Cart, line_id: int, cashier=None, request=None) -> None:
+    """Take a line off before payment; recorded (``line_voided``) with what it was worth."""
+    with transaction.atomic():
+        line = _cart_line(cart, line_id, lock=True)
+        line.delete()
+        _record_line_voided(cart, line, line.quantity, cashier=cashier, request=request)
+        _touch(cart)
+
+
+def _cart_line(cart: Cart, line_id: int, *, lock: bool = False) -> CartLine:
+    lines = CartLine.objects.filter(cart=cart, pk=line_id).select_related("product__tax_rate")
+    line = (lines.select_for_update(of=("self",)) if lock else lines).first()
     if line is None:
         raise StaleCart("That line is no longer in the cart.")
     return line
+
+
+def _record_line_voided(cart: Cart, line: CartLine, quantity: Decimal, *, cashier, request, reason: str = "") -> None:
+    """Items taken off a sale before payment: who, which, how many and what they would have cost."""
+    store = cart.register.store
+    amount = price_lines(
+        [LineRequest(line.product, quantity, line.discount_percent, line.unit_price)], store=store
+    ).total
+    record_audit(
+        AuditAction.LINE_VOIDED,
+        actor=cashier,
+        store=store,
+        register=cart.register,
+        target=line.product,
+        details={
+            "sku": line.product.sku,
+            "name": line.product.name[:100],
+            "quantity": quantity,
+            "amount": amount,
+            "currency": store.currency,
+            "sale_id": str(cart.sale_id),
+            **({"reason": reason} if reason else {}),
+        },
+        request=request,
+    )
+
+
+def _record_override(action, cart: Cart, cart_line: CartLine, approval: Approval, request, **details) -> None:
+    record_audit(
+        action,
+        actor=approval.cashier,
+        approver=approval.supervisor,
+        store=cart.register.store,
+        register=cart.register,
+        target=cart_line.product,
+        details={**details, "approval": str(approval.pk), "sale_id": str(cart.sale_id)},
+        request=request,
+    )
 
 
 def add_cart_payment(
@@ -714,7 +855,12 @@ def remove_cart_payment(*, cart: Cart, payment_id: uuid.UUID) -> None:
 
 def cart_line_requests(cart: Cart) -> list[LineRequest]:
     return [
-        LineRequest(product=line.product, quantity=line.quantity, discount_percent=line.discount_percent)
+        LineRequest(
+            product=line.product,
+            quantity=line.quantity,
+            discount_percent=line.discount_percent,
+            unit_price=line.unit_price,
+        )
         for line in cart.lines.select_related("product__tax_rate")
     ]
 
@@ -751,9 +897,13 @@ def _replayed_cart_sale(cart: Cart, sale_id: uuid.UUID) -> CompletedSale | None:
     return CompletedSale(sale=sale, created=False) if sale else None
 
 
-def cancel_cart(*, cart: Cart) -> None:
+def cancel_cart(*, cart: Cart, cashier=None, request=None) -> None:
+    """Cancel the open sale; each line it had is recorded as taken off before payment."""
     with transaction.atomic():
-        _reset_cart(Cart.objects.select_for_update().get(pk=cart.pk))
+        current = Cart.objects.select_for_update().select_related("register__store").get(pk=cart.pk)
+        for line in current.lines.select_related("product__tax_rate"):
+            _record_line_voided(current, line, line.quantity, cashier=cashier, request=request, reason="sale cancelled")
+        _reset_cart(current)
 
 
 def _lock_cart_for_checkout(cart: Cart, sale_id: uuid.UUID) -> None:

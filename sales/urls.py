@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:code>/add/", views.add_product, name="add-product"),
     path("<slug:code>/lines/<int:line_id>/quantity/", views.set_quantity, name="line-quantity"),
     path("<slug:code>/lines/<int:line_id>/discount/", views.set_discount, name="line-discount"),
+    path("<slug:code>/lines/<int:line_id>/price/", views.override_price, name="line-price"),
     path("<slug:code>/lines/<int:line_id>/remove/", views.remove_line, name="line-remove"),
     path("<slug:code>/tender/", views.tender, name="tender"),
     path("<slug:code>/payments/<uuid:payment_id>/remove/", views.remove_payment, name="payment-remove"),
@@ -22,4 +23,5 @@ urlpatterns = [
     path("<slug:code>/receipts/<uuid:sale_id>/", views.receipt, name="receipt"),
     path("<slug:code>/returns/", views.returns, name="returns"),
     path("<slug:code>/returns/refund/", views.refund, name="refund"),
+    path("<slug:code>/returns/void/", views.void, name="void"),
 ]

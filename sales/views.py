@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,22 +23,29 @@ from devices.selectors import local_print_agent
 from inventory.availability import LOW_STOCK_THRESHOLD
 from inventory.selectors import catalog_cursor, format_cursor, search_products
 from inventory.services import InsufficientStock
-from sales import forms, refunds, selectors, services
+from sales import access, forms, refunds, selectors, services, voids
+from sales.approvals import approve
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
-from sales.exceptions import SaleError, StaleCart
+from sales.exceptions import ApprovalNeeded, ApprovalRefused, SaleError, StaleCart
 from sales.models import Cart, CartLine, Sale
 
 SEARCH_LIMIT = 20
 
 
 def cashier_view(view):
-    """Log in, need ``sales.add_sale``, and resolve ``code`` to the active register (its cart read with it)."""
+    """Log in, need ``sales.add_sale``, resolve ``code`` to the active register (its cart read with
+    it) and refuse (403, audited) a register of a store the cashier does not work at."""
 
     @login_required
     @permission_required("sales.add_sale", raise_exception=True)
     @wraps(view)
     def wrapper(request, code, **kwargs):
         register = get_object_or_404(selectors.active_registers().select_related("cart"), code=code)
+        if not access.may_work_at(request.user, register):
+            access.record_refusal(
+                user=request.user, register_code=code, what=f"{request.method} {request.path}", request=request
+            )
+            raise PermissionDenied(f"You do not work at the registers of {register.store.name}.")
         return view(request, register, **kwargs)
 
     return wrapper
@@ -54,7 +62,8 @@ def _open_cart(register) -> Cart:
 @login_required
 @permission_required("sales.add_sale", raise_exception=True)
 def register_list(request):
-    return render(request, "sales/register_list.html", {"registers": selectors.active_registers()})
+    registers = access.registers_for(request.user, selectors.active_registers())
+    return render(request, "sales/register_list.html", {"registers": registers})
 
 
 @require_GET
@@ -131,7 +140,9 @@ def set_quantity(request, register, line_id):
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
     try:
-        services.set_line_quantity(cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"])
+        services.set_line_quantity(
+            cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"], cashier=request.user, request=request
+        )
     except SaleError as exc:
         return _sale_response(request, cart, error=exc.message)
     return _sale_response(request, cart)
@@ -145,7 +156,47 @@ def set_discount(request, register, line_id):
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
     try:
-        services.set_line_discount(cart=cart, line_id=line_id, discount_percent=form.cleaned_data["discount_percent"])
+        run_with_approval(
+            request,
+            register,
+            lambda approval_id: services.set_line_discount(
+                cart=cart,
+                line_id=line_id,
+                discount_percent=form.cleaned_data["discount_percent"],
+                cashier=request.user,
+                approval_id=approval_id,
+                request=request,
+            ),
+        )
+    except ApprovalNeeded as needed:
+        return _approval_response(request, cart, needed)
+    except SaleError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    return _sale_response(request, cart)
+
+
+@require_POST
+@cashier_view
+def override_price(request, register, line_id):
+    cart = _open_cart(register)
+    form = forms.PriceForm(request.POST)
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    try:
+        run_with_approval(
+            request,
+            register,
+            lambda approval_id: services.override_line_price(
+                cart=cart,
+                line_id=line_id,
+                unit_price=form.cleaned_data["unit_price"],
+                cashier=request.user,
+                approval_id=approval_id,
+                request=request,
+            ),
+        )
+    except ApprovalNeeded as needed:
+        return _approval_response(request, cart, needed)
     except SaleError as exc:
         return _sale_response(request, cart, error=exc.message)
     return _sale_response(request, cart)
@@ -156,10 +207,65 @@ def set_discount(request, register, line_id):
 def remove_line(request, register, line_id):
     cart = _open_cart(register)
     try:
-        services.remove_line(cart=cart, line_id=line_id)
+        services.remove_line(cart=cart, line_id=line_id, cashier=request.user, request=request)
     except SaleError as exc:
         return _sale_response(request, cart, error=exc.message)
     return _sale_response(request, cart)
+
+
+# --- Supervisor approval at the counter (reused by every view whose action may need one) ----------
+
+
+def run_with_approval(request, register, action):
+    """Run ``action(approval_id)`` without an approval; if it needs one and this POST came from the
+    PIN modal (``supervisor`` and ``pin``), get the approval and run it again with it.
+
+    Raises ``ApprovalNeeded`` (with ``refusal`` set after a wrong PIN) for the view to show the modal.
+    """
+    try:
+        return action(None)
+    except ApprovalNeeded as needed:
+        supervisor = request.POST.get("supervisor", "").strip()
+        if not supervisor:
+            raise
+        try:
+            approval = approve(
+                action=needed.action,
+                supervisor_username=supervisor,
+                pin=request.POST.get("pin", ""),
+                cashier=request.user,
+                register=register,
+                details=needed.details,
+                request=request,
+            )
+        except ApprovalRefused as refused:
+            needed.refusal = refused.message
+            raise needed from None
+        return action(approval.pk)
+
+
+def approval_modal_context(request, needed: ApprovalNeeded) -> dict:
+    """What ``sales/partials/approval-modal.html`` needs: the same POST again, plus the supervisor's PIN."""
+    resent = [(name, value) for name, value in request.POST.items() if name not in APPROVAL_FIELDS]
+    return {
+        "approval": {
+            "url": request.path,
+            "fields": resent,
+            "reason": needed.message,
+            "refusal": getattr(needed, "refusal", ""),
+            "supervisor": request.POST.get("supervisor", ""),
+        }
+    }
+
+
+APPROVAL_FIELDS = {"csrfmiddlewaretoken", "supervisor", "pin"}
+
+
+def _approval_response(request, cart, needed: ApprovalNeeded):
+    context = approval_modal_context(request, needed)
+    if request.htmx:
+        return render(request, "sales/partials/approval-modal.html", {**context, "oob": True})
+    return render(request, "sales/approval.html", {**context, "register": cart.register})
 
 
 @require_POST
@@ -215,7 +321,7 @@ def cancel(request, register):
     form = forms.SaleForm(request.POST)
     if not form.is_valid() or form.cleaned_data["sale_id"] != cart.sale_id:
         return _sale_response(request, cart, error="This sale was already completed or cancelled.")
-    services.cancel_cart(cart=cart)
+    services.cancel_cart(cart=cart, cashier=request.user, request=request)
     return _sale_response(request, cart, notice="Sale cancelled. Ready for the next customer.")
 
 
@@ -384,5 +490,48 @@ def _return_context(register, sale, *, refund_id=None, quantities=None, tender="
         "refund_id": refund_id or uuid.uuid4(),
         "tender": tender,
         "original_tender": bool(methods - {"cash"}),
-        **extra,
+        # Offered for a sale of this register's open shift, nothing of it returned or voided yet.
+        "voidable": voids.may_offer_void(sale, register=register),
+        **{"void_id": uuid.uuid4(), **extra},
     }
+
+
+@require_POST
+@returns_view
+def void(request, register):
+    """Post-void a sale of the open shift: the supervisor's PIN in the approval modal, then the reversal."""
+    form = forms.VoidForm(request.POST)
+    if not form.is_valid() and "sale" not in form.cleaned_data:
+        return HttpResponse(forms.first_error(form), status=400)
+    sale = get_object_or_404(Sale, pk=form.cleaned_data["sale"])
+    context = {"oob": True}
+    if not form.is_valid():
+        context.update(_return_context(register, sale, void_error=forms.first_error(form)))
+        return render(request, "sales/partials/void-answer.html", context)
+    try:
+        result = run_with_approval(
+            request,
+            register,
+            lambda approval_id: voids.void_sale(
+                void_id=form.cleaned_data["void_id"],
+                sale=sale,
+                register=register,
+                cashier=request.user,
+                approval_id=approval_id,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            ),
+        )
+    except ApprovalNeeded as needed:
+        context.update(
+            _return_context(
+                register, sale, void_id=form.cleaned_data["void_id"], void_reason=form.cleaned_data["reason"]
+            )
+        )
+        context.update(approval_modal_context(request, needed))
+        return render(request, "sales/partials/void-answer.html", context)
+    except SaleError as exc:
+        context.update(_return_context(register, sale, void_error=exc.message))
+        return render(request, "sales/partials/void-answer.html", context)
+    context.update({"register": register, "voided": result.void, "sale": sale})
+    return render(request, "sales/partials/void-answer.html", context)

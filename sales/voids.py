@@ -23,8 +23,8 @@ from inventory.services import StockChange, record_movements
 from retailpos.money import quantize_money
 from sales import journal
 from sales.approvals import use_approval
-from sales.exceptions import NoOpenShift, RefundConflict, RefundError
-from sales.models import Approval, JournalEntry, PaymentMethod, Sale, Void
+from sales.exceptions import ApprovalNeeded, NoOpenShift, RefundConflict, RefundError
+from sales.models import Approval, JournalEntry, PaymentMethod, Sale, Shift, Void
 
 ZERO = Decimal("0")
 REASON_MAX_LENGTH = Void._meta.get_field("reason").max_length
@@ -52,7 +52,12 @@ def void_sale(
     if len(reason) > REASON_MAX_LENGTH:
         raise RefundError(f"A reason has at most {REASON_MAX_LENGTH} characters.", field="reason")
     if approval_id in (None, ""):
-        raise RefundError("Voiding a completed sale needs a supervisor's approval.", field="approval")
+        raise ApprovalNeeded(
+            f"Voiding sale {sale.receipt_number} needs a supervisor's approval.",
+            action=Approval.Action.VOID,
+            details={"sale": str(sale.pk)},
+            field="approval",
+        )
     if sale.register_id != register.pk:
         raise RefundError(f"Sale {sale.receipt_number} was booked at another register.", field="sale")
     try:
@@ -140,6 +145,18 @@ def void_sale(
             return replay
         raise
     return VoidResult(void, created=True)
+
+
+def may_offer_void(sale: Sale, *, register: Register) -> bool:
+    """Whether the counter should offer to void ``sale`` (``void_sale`` checks it all again under lock)."""
+    return (
+        sale.register_id == register.pk
+        and sale.shift_id is not None
+        and sale.shift_id
+        == Shift.objects.filter(register=register, state=Shift.State.OPEN).values_list("pk", flat=True).first()
+        and not Void.objects.filter(sale=sale).exists()
+        and not sale.refunds.exists()
+    )
 
 
 def _replayed_void(void_id, fingerprint) -> VoidResult | None:

@@ -61,6 +61,22 @@ def _close_connection_pools_before_dropping_the_test_database(django_db_setup, d
                 connection_.close_pool()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_card_numbers_left_in_the_test_database(django_db_setup, django_db_blocker):
+    """After the whole suite: no Luhn-valid 13–19-digit run in any table's text (issue 7).
+
+    pytest-django rolls each test's writes back (or flushes them), so this sees what outlives the
+    tests: the migrations' data and whatever a test or a server process it started left behind.
+    ``tests/test_no_card_numbers.py`` checks the tables while a test's own data is still there.
+    """
+    yield
+    from tests.card_number_scan import card_numbers_in_database
+
+    with django_db_blocker.unblock():
+        if found := card_numbers_in_database():
+            pytest.fail(f"Card numbers stored in the test database: {found[:10]}", pytrace=False)
+
+
 @pytest.fixture
 def store(db):
     return StoreFactory(code="main", name="Main Street", currency="EUR", prices_include_tax=True)

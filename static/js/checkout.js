@@ -2,6 +2,7 @@
 // this module only routes keys, keeps the scan field focused and queues scans in order. When the
 // server is away, offline-register.js rings the sale up in the browser on the same elements.
 
+import { approvalModalOpen, focusApprovalModal } from "./approval-modal.js";
 import { offlineRegister } from "./offline-register.js";
 
 const htmx = window.htmx;
@@ -142,6 +143,8 @@ function closeReceipt() {
 }
 
 function onKeydown(event) {
+  // The supervisor's PIN modal has the keyboard (it closes itself on Esc).
+  if (approvalModalOpen()) return;
   if (SHORTCUTS[event.key] && !event.ctrlKey && !event.altKey && !event.metaKey) {
     event.preventDefault();
     SHORTCUTS[event.key]();
@@ -233,6 +236,7 @@ function afterSwap() {
     cartScroll = null;
     $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
     checkCartLines();
+    if (focusApprovalModal()) return;
     if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
   }, 0);
 }
@@ -297,6 +301,7 @@ function init() {
   });
   // The price, tax or name of a product in the sale changed (checkout-live.js): the server reprices.
   document.addEventListener("pos:sale-outdated", refreshSale);
+  document.addEventListener("pos:approval-closed", focusScan);
   // The sale was drawn in the browser (offline-register.js): as after a server answer, but at once.
   document.addEventListener("pos:rendered", afterLocalRender);
   // No answer from the server (htmx:sendError, htmx:timeout) or its health ping: offline mode.

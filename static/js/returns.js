@@ -17,11 +17,16 @@ function onKeydown(event) {
     focusReceipt();
   } else if (event.ctrlKey && event.key === "Enter") {
     event.preventDefault();
-    document.getElementById("refund-form")?.requestSubmit();
+    const form = document.getElementById("refund-form");
+    if (!form) return;
+    // Never a native post of a form htmx has not wired up yet (it would leave the page).
+    window.htmx?.process(form);
+    form.requestSubmit();
   }
 }
 
-function afterSwap(event) {
+// Focus once htmx has settled the new lines (their form wired up), so the first key lands on a live form.
+function afterSettle(event) {
   if (event.detail.target?.id !== "return-sale") return;
   const firstQuantity = document.querySelector("#refund-form .return-line__quantity:not([disabled])");
   if (firstQuantity) firstQuantity.focus();
@@ -30,7 +35,8 @@ function afterSwap(event) {
 
 if (root) {
   document.addEventListener("keydown", onKeydown);
-  document.body.addEventListener("htmx:afterSwap", afterSwap);
+  if (window.htmx) window.htmx.config.defaultSettleDelay = 0;
+  document.body.addEventListener("htmx:afterSettle", afterSettle);
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-print]")) window.print();
   });

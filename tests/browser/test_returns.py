@@ -53,7 +53,7 @@ def test_a_return_with_receipt_by_keyboard(register, product, sale, page):
     )
 
     milk.fill("1")
-    page.get_by_label("Reason").fill("Sour")
+    page.get_by_label("Reason", exact=True).fill("Sour")
     page.keyboard.press("Control+Enter")
     expect(page.locator("#refund-total")).to_have_text("€1.19")
     expect(page.locator("#refund-receipt")).to_contain_text("Original receipt")
@@ -72,3 +72,31 @@ def test_a_return_with_receipt_by_keyboard(register, product, sale, page):
     expect(page.get_by_label("Quantity of Milk to return")).to_have_attribute("placeholder", "0 – 1")
     page.keyboard.press("F6")
     expect(page.locator("#pos[data-ready=true]")).to_be_visible()
+
+
+def test_a_post_void_with_the_supervisors_pin(register, product, sale, manager, page, settings):
+    from sales import roles
+    from sales.approvals import set_pin
+    from sales.models import Void
+    from tests.factories import UserFactory
+
+    set_pin(user=UserFactory(username="sue", role=roles.SUPERVISOR), pin="4711", set_by=manager)
+    log_in_and_open(page, register)
+    page.keyboard.press("F6")
+    expect(page.locator("#returns[data-ready=true]")).to_be_visible()
+    page.keyboard.type(sale.receipt_number)
+    page.keyboard.press("Enter")
+
+    page.get_by_label("Void reason").fill("Rang up twice")
+    page.locator("#void-button").click()
+    expect(page.locator("#approval-modal form")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Supervisor")).to_be_focused()
+    page.keyboard.type("sue")
+    page.keyboard.press("Tab")
+    page.keyboard.type("4711")
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#void-done")).to_contain_text("€4.52 back in cash")  # 10.00 taken, 5.48 change given
+    expect(page.locator("#approval-modal form")).to_have_count(0)
+    assert Void.objects.get().approval.supervisor.username == "sue"
+    assert StockLevel.objects.get(product=product).on_hand == 50

@@ -11,6 +11,7 @@ from inventory.models import StockLevel, StockMovement
 from sales import pricing, roles
 from sales.approvals import approve, set_pin
 from sales.exceptions import (
+    ApprovalNeeded,
     ApprovalRefused,
     InvalidLine,
     NoOpenShift,
@@ -117,9 +118,9 @@ def test_returning_every_unit_in_parts_refunds_exactly_what_was_paid(register, c
 
     assert amounts == [D("0.67"), D("0.67"), D("0.67")]
     assert sum(amounts) == sale.total
-    sale_of_three = sell(register, cashier, [(pen, "3", "33")])  # 2.01 less 33 % = 1.35
+    sale_of_three = sell(register, cashier, [(pen, "3", "10")])  # 2.01 less 10 % = 1.81
     parts = [refund(register, cashier, sale_of_three, [(1, "1")]).refund.total for _ in range(3)]
-    assert parts == [D("0.45"), D("0.45"), D("0.45")] and sum(parts) == sale_of_three.total
+    assert parts == [D("0.60"), D("0.61"), D("0.60")] and sum(parts) == sale_of_three.total
 
 
 def test_returning_more_than_was_sold_is_refused_and_nothing_is_written(register, cashier, product):
@@ -238,10 +239,10 @@ def test_a_tax_exclusive_sale_refunds_its_lines_shares_of_net_and_tax(cashier, s
 
 
 def test_a_return_without_receipt_without_approval_is_refused(register, cashier, product):
-    with pytest.raises(RefundError) as refused:
+    with pytest.raises(ApprovalNeeded) as refused:
         refund(register, cashier, None, [(product, "1")])
 
-    assert refused.value.field == "approval"
+    assert (refused.value.field, refused.value.action) == ("approval", "return_without_receipt")
     assert "needs a supervisor's approval" in refused.value.message
     with pytest.raises(ApprovalRefused):
         refund(register, cashier, None, [(product, "1")], approval_id=uuid.uuid4())
@@ -322,8 +323,9 @@ def test_a_post_void_needs_an_approval_for_that_sale(register, cashier, supervis
     sale = sell(register, cashier, [(product, "1", "0")])
     other = sell(register, cashier, [(product, "1", "0")])
 
-    with pytest.raises(RefundError, match="needs a supervisor's approval"):
+    with pytest.raises(ApprovalNeeded, match="Voiding sale R1-000001 needs a supervisor's approval") as needed:
         void(register, cashier, sale, None)
+    assert needed.value.details == {"sale": str(sale.pk)}
     with pytest.raises(ApprovalRefused, match="approved sale"):
         void(register, cashier, sale, void_approval(register, cashier, other))
     assert not Void.objects.exists()

@@ -71,3 +71,36 @@ def test_the_return_mode_needs_the_refund_permission(client, register, sale):
     client.force_login(UserFactory(username="visitor"))
 
     assert client.get("/pos/R1/returns/").status_code == 403
+
+
+def test_a_sale_of_the_open_shift_is_voided_with_the_supervisors_pin(cashier_client, register, sale, manager, settings):
+    from sales import roles
+    from sales.approvals import set_pin
+    from sales.models import Void
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    set_pin(user=UserFactory(username="sue", role=roles.SUPERVISOR), pin="4711", set_by=manager)
+    found = cashier_client.get("/pos/R1/returns/", {"receipt": "R1-000001"}, **HTMX).content.decode()
+    assert 'id="void-form"' in found
+    form = {"void_id": str(uuid.uuid4()), "sale": str(sale.pk), "reason": "Rang up twice"}
+
+    asked = cashier_client.post("/pos/R1/returns/void/", form, **HTMX).content.decode()
+    assert 'id="approval-modal"' in asked and "Voiding sale R1-000001 needs a supervisor&#x27;s approval." in asked
+    wrong = cashier_client.post("/pos/R1/returns/void/", {**form, "supervisor": "sue", "pin": "0000"}, **HTMX)
+    assert "approval-modal__error" in wrong.content.decode() and not Void.objects.exists()
+
+    done = cashier_client.post("/pos/R1/returns/void/", {**form, "supervisor": "sue", "pin": "4711"}, **HTMX)
+
+    assert "Sale <strong>R1-000001</strong> voided" in done.content.decode()
+    void = Void.objects.get()
+    assert (void.sale, void.reason, void.approval.supervisor.username) == (sale, "Rang up twice", "sue")
+    again = cashier_client.get("/pos/R1/returns/", {"receipt": "R1-000001"}, **HTMX).content.decode()
+    assert 'id="void-form"' not in again and "voided" in again
+
+
+def test_a_void_needs_a_reason(cashier_client, register, sale):
+    answer = cashier_client.post(
+        "/pos/R1/returns/void/", {"void_id": str(uuid.uuid4()), "sale": str(sale.pk), "reason": ""}, **HTMX
+    )
+
+    assert "Say why the sale is voided." in answer.content.decode()

@@ -19,10 +19,13 @@ def field_by_field(receipt: SaleReceipt, currency: str) -> dict:
 def test_the_sale_answer_equals_the_declared_fields_output(
     db, cashier, standard_rate, reduced_rate, stock, currency, prices_include_tax
 ):
-    store = StoreFactory(code=f"s-{currency}", currency=currency, prices_include_tax=prices_include_tax)
+    store = StoreFactory(
+        code=f"s-{currency}", currency=currency, prices_include_tax=prices_include_tax, max_discount_percent=D("20")
+    )
     register = RegisterFactory(store=store, code=f"R-{currency}")
     milk = stock(ProductFactory(sku="MILK", price=D("1.19"), tax_rate=standard_rate), 50, target_store=store)
-    cheese = stock(ProductFactory(sku="CHEESE", price=D("12.345"), tax_rate=reduced_rate), 50, target_store=store)
+    cheese_price = D("9") if currency == "JPY" else D("12.345")
+    cheese = stock(ProductFactory(sku="CHEESE", price=cheese_price, tax_rate=reduced_rate), 50, target_store=store)
     lines = [
         LineRequest(milk, D("3")),
         LineRequest(cheese, D("0.375"), discount_percent=D("12.5"), unit_price=D("9") if currency == "JPY" else None),

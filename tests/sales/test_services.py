@@ -350,7 +350,7 @@ def test_online_sales_are_still_refused_where_offline_ones_are_reported(
     tea = stock(
         ProductFactory(sku="TEA", tax_rate=standard_rate, active=case != "inactive"), 1, target_store=strict_store
     )
-    lines = [LineRequest(tea, D("1" if case == "inactive" else "2"), unit_price=D("0.50"))]
+    lines = [LineRequest(tea, D("1" if case == "inactive" else "2"))]
 
     with pytest.raises(InvalidLine if case == "inactive" else InsufficientStock):
         sell(register, cashier, lines, [PaymentRequest("cash", D("5"))])
@@ -392,13 +392,19 @@ def test_offline_sale_paid_at_a_tax_rate_changed_since_is_booked_as_paid_and_rep
         sell(register, cashier, [LineRequest(widget, D("1"))], [PaymentRequest("card", D("11.90"))])
 
 
-def test_online_sale_at_an_overridden_price_reports_nothing(register, cashier, product):
-    sale = sell(
-        register, cashier, [LineRequest(product, D("1"), unit_price=D("0.50"))], [PaymentRequest("cash", D("1"))]
-    )
+def test_an_online_sale_sent_whole_charges_catalogue_prices_and_discounts_within_the_limit(register, cashier, product):
+    # Overrides need a supervisor's PIN at the checkout (tests/sales/test_counter_approvals.py).
+    payments = [PaymentRequest("cash", D("2"))]
+    with pytest.raises(InvalidLine, match="another price needs a supervisor") as refused:
+        sell(register, cashier, [LineRequest(product, D("1"), unit_price=D("0.50"))], payments)
+    assert refused.value.field == "lines[0].unit_price"
+    with pytest.raises(InvalidLine, match="discount above 10 %") as refused:
+        sell(register, cashier, [LineRequest(product, D("1"), discount_percent=D("10.01"))], payments)
+    assert refused.value.field == "lines[0].discount_percent"
+    assert not Sale.objects.exists()
 
-    assert not sale.sale.offline
-    assert issues(sale.sale) == []
+    sale = sell(register, cashier, [LineRequest(product, D("1"), D("10"), unit_price=D("1.19"))], payments).sale
+    assert not sale.offline and issues(sale) == []
 
 
 def test_offline_numbers_replace_the_printed_number_but_the_server_sequence_stays_gapless(register, cashier, product):

@@ -3,8 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from retailpos.card_numbers import contains_card_number, luhn_valid
 from sales import services
-from sales.card_numbers import contains_card_number, luhn_valid
 from sales.exceptions import PaymentInvalid
 from sales.models import CartPayment, Sale
 from sales.services import LineRequest, PaymentRequest, complete_sale
