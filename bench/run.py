@@ -14,6 +14,8 @@ from bench import database, report
 from bench.checkout import Checkout, check_sale_response, closed_loop, open_loop
 from bench.config import BASE_DIR, Config
 from bench.cpu import CORES, CpuMeter
+from bench.dashboard import DASHBOARD_ENABLED, run_dashboard_benchmark
+from bench.dashboard import rows_for_report as dashboard_rows
 from bench.fanout import FANOUT_ENABLED, P99_BAR_MS, run_fanout
 from bench.http_client import wait_until_serving
 from bench.import_products import IMPORT_ENABLED, rows_for_report, run_import_benchmark
@@ -112,6 +114,8 @@ class Benchmark:
             self.results["fanout"] = self.fanout()
         if IMPORT_ENABLED:
             self.results["import_products"] = self.import_products()
+        if DASHBOARD_ENABLED:
+            self.results["dashboard"] = self.dashboard()
 
         best = max(closed_runs, key=lambda run: run["sales_per_second"])
         chosen = best["workers"]
@@ -204,6 +208,15 @@ class Benchmark:
             # The checkout figures stand on their own; report the import as failed.
             traceback.print_exc()
             say(f"product import failed: {error}")
+            return {"error": str(error)}
+
+    def dashboard(self) -> dict:
+        try:
+            return run_dashboard_benchmark(self.config, env=self.env, say=say)
+        except Exception as error:
+            # The checkout figures stand on their own; report the dashboard as failed.
+            traceback.print_exc()
+            say(f"dashboard failed: {error}")
             return {"error": str(error)}
 
     def offline_drain(self, server: UvicornServer, session: Session) -> dict:
@@ -358,6 +371,9 @@ class Benchmark:
         imported = results.get("import_products")
         if imported is not None:
             passes["import"] = "error" not in imported and all(imported["bars_met"].values())
+        board = results.get("dashboard")
+        if board is not None:
+            passes["dashboard"] = "error" not in board and all(board["bars_met"].values())
         verdicts = {
             "closed_loop_sales_per_second": passes["closed"],
             "open_loop_p99_ms": passes["open"],
@@ -371,6 +387,8 @@ class Benchmark:
             verdicts["fanout_p99_ms_nothing_lost"] = passes["fanout"]
         if imported is not None:
             verdicts["import_products_bars"] = passes["import"]
+        if board is not None:
+            verdicts["dashboard_bars"] = passes["dashboard"]
         for name, figures in results.items():
             extra = {"verdicts": verdicts} if name != "pgbench" else {}
             path = report.write(config.output_dir, name, {**figures, **extra}, self.context)
@@ -459,6 +477,8 @@ class Benchmark:
             rows += _fanout_rows(fanout, passed=passes["fanout"])
         if imported is not None:
             rows += rows_for_report(imported)
+        if board is not None:
+            rows += dashboard_rows(board)
         print()
         machine = self.context["machine"]
         print(f"Checkout benchmark, {machine['cores']} cores, commit {machine['git_commit']}")

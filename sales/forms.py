@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from inventory.models import Product
+from inventory.models import Product, Store
 from sales.exceptions import InvalidLine
 from sales.models import CashMovement, PaymentMethod
 
@@ -136,3 +136,37 @@ class CashMovementForm(forms.Form):
 def denomination_counts(data) -> dict[str, str]:
     """The ``count-<denomination>`` fields of a posted count, as the shift services take them."""
     return {name.removeprefix("count-"): value for name, value in data.items() if name.startswith("count-")}
+
+
+MAX_REPORT_DAYS = 400
+
+
+class DashboardForm(forms.Form):
+    """The dashboard's store (or all) and local dates, both inclusive."""
+
+    store = forms.ModelChoiceField(
+        queryset=Store.objects.order_by("code"),
+        required=False,
+        empty_label="All stores",
+        error_messages={"invalid_choice": "That store does not exist."},
+    )
+    date_from = forms.DateField(
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to:
+            if date_to < date_from:
+                self.add_error("date_to", "The end date is before the start date.")
+            elif (date_to - date_from).days >= MAX_REPORT_DAYS:
+                self.add_error("date_to", f"Pick at most {MAX_REPORT_DAYS} days.")
+        return data

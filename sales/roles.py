@@ -81,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_refundpayment",
         "sales.view_void",
         "sales.view_journalentry",
+        "sales.view_reports",
     ],
     ADMIN: ALL_PERMISSIONS,
 }

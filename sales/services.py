@@ -406,11 +406,14 @@ def _next_receipt_sequence_sql() -> str:
     )
 
 
-# The columns written are the figures the journal covers.
-_LINE_FIELDS = journal.SALE_LINE_FIELDS
+# The columns written are the figures the journal covers, and the product's cost at the time of
+# sale for the margin reports (outside the journal's canonical content, whose format it keeps).
+_LINE_FIELDS = (*journal.SALE_LINE_FIELDS, "unit_cost")
 _TAX_FIELDS = journal.SALE_TAX_FIELDS
 _PAYMENT_FIELDS = journal.SALE_PAYMENT_FIELDS
 _JOURNAL_FIELDS = ("register", "number", "kind", "sale", "prev_hash", "hash")
+# Each line, tax and payment carries its sale's store and time (sales.models.SalePart).
+_PART_OF_SALE = ("sale", "store", "completed_at")
 
 
 def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments, counters: _RegisterCounters) -> None:
@@ -431,6 +434,7 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments, counters: 
             priced.tax_code,
             priced.tax_rate,
             priced.amount,
+            line.product.cost,
         )
         for position, (line, priced) in enumerate(zip(lines, totals.lines, strict=True), start=1)
     ]
@@ -443,13 +447,18 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments, counters: 
             number=counters.journal_number,
             prev_hash=counters.journal_prev_hash,
             kind=JournalEntry.Kind.SALE,
-            document=journal.sale_document(sale, line_rows, tax_rows, payment_rows),
+            document=journal.sale_document(
+                sale, [row[: len(journal.SALE_LINE_FIELDS)] for row in line_rows], tax_rows, payment_rows
+            ),
             sale=sale,
         )
 
     if connection.vendor != "postgresql":
         sale.save(force_insert=True)  # sets completed_at (auto_now_add), which the entry covers
-        SaleLine.objects.bulk_create(_models_of(SaleLine, sale, _LINE_FIELDS, line_rows))
+        lines = _models_of(SaleLine, sale, _LINE_FIELDS, line_rows)
+        for line in lines:
+            line.prices_include_tax = sale.prices_include_tax
+        SaleLine.objects.bulk_create(lines)
         SaleTax.objects.bulk_create(_models_of(SaleTax, sale, _TAX_FIELDS, tax_rows))
         Payment.objects.bulk_create(_models_of(Payment, sale, _PAYMENT_FIELDS, payment_rows))
         entry = journal_entry()
@@ -459,16 +468,18 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments, counters: 
     entry = journal_entry()
     # PostgreSQL, the checkout's hot path: the inserts and the journal head's move in one
     # statement, one round trip.
+    part_of_sale = (sale.pk, sale.store_id, sale.completed_at)
     with connection.cursor() as cursor:
         cursor.execute(
             _insert_sale_sql(),
             [
                 *(getattr(sale, field.attname) for field in Sale._meta.concrete_fields),
-                sale.pk,
+                *part_of_sale,
+                sale.prices_include_tax,
                 *_columns(line_rows, len(_LINE_FIELDS)),
-                sale.pk,
+                *part_of_sale,
                 *_columns(tax_rows, len(_TAX_FIELDS)),
-                sale.pk,
+                *part_of_sale,
                 *_columns(payment_rows, len(_PAYMENT_FIELDS)),
                 *(getattr(entry, JournalEntry._meta.get_field(name).attname) for name in _JOURNAL_FIELDS),
                 entry.hash,
@@ -486,9 +497,9 @@ def _insert_sale_sql() -> str:
     quote = connection.ops.quote_name
     return (
         f"WITH sale AS ({insert_row_sql(Sale, sale_fields)}), "
-        f"lines AS ({unnest_insert_sql(SaleLine, ('sale',), _LINE_FIELDS)}), "
-        f"taxes AS ({unnest_insert_sql(SaleTax, ('sale',), _TAX_FIELDS)}), "
-        f"payments AS ({unnest_insert_sql(Payment, ('sale',), _PAYMENT_FIELDS)}), "
+        f"lines AS ({unnest_insert_sql(SaleLine, (*_PART_OF_SALE, 'prices_include_tax'), _LINE_FIELDS)}), "
+        f"taxes AS ({unnest_insert_sql(SaleTax, _PART_OF_SALE, _TAX_FIELDS)}), "
+        f"payments AS ({unnest_insert_sql(Payment, _PART_OF_SALE, _PAYMENT_FIELDS)}), "
         f"journal AS ({insert_row_sql(JournalEntry, _JOURNAL_FIELDS)}) "
         f"UPDATE {quote(Register._meta.db_table)} SET journal_head_hash = %s WHERE id = %s"
     )
@@ -501,7 +512,12 @@ def _columns(rows: list[tuple], width: int) -> list[list]:
 
 def _models_of(model, sale: Sale, fields, rows: list[tuple]) -> list:
     attnames = [model._meta.get_field(name).attname for name in fields]
-    return [model(sale=sale, **dict(zip(attnames, row, strict=True))) for row in rows]
+    return [
+        model(
+            sale=sale, store_id=sale.store_id, completed_at=sale.completed_at, **dict(zip(attnames, row, strict=True))
+        )
+        for row in rows
+    ]
 
 
 def _record_offline_sync_issues(

@@ -1,5 +1,9 @@
 import os
+import uuid
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from decimal import Decimal as D
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -9,8 +13,20 @@ from rest_framework.test import APIClient
 from audit.database import TRUNCATE_ALLOWED_SETTING
 from inventory.models import StockMovement
 from inventory.services import StockChange, record_movements
-from sales import roles
-from tests.factories import ProductFactory, RegisterFactory, StoreFactory, TaxRateFactory, UserFactory
+from sales import refunds, roles
+from sales.approvals import approve, set_pin
+from sales.models import Approval
+from sales.services import LineRequest, PaymentRequest, complete_sale
+from sales.shifts import record_cash_movement
+from sales.voids import void_sale
+from tests.factories import (
+    CategoryFactory,
+    ProductFactory,
+    RegisterFactory,
+    StoreFactory,
+    TaxRateFactory,
+    UserFactory,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -124,3 +140,115 @@ def api(cashier):
     client = APIClient()
     client.force_login(cashier)
     return client
+
+
+# The dashboard's known data set, shared by the report tests (service, HTTP, browser), its sums done by hand.
+#
+# Two stores on one day, 10 Feb 2026: Berlin (UTC+1, prices include tax) and New York (UTC−5,
+# prices exclude tax); milk at 7 % (2.14, cost 1.00), wine at 19 % (11.90, cost 5.00).
+#
+# - S1 Berlin 09:15, alice: 2 milk + 1 wine, card 16.18 (tax 0.28 + 1.90)
+# - S2 Berlin 23:30 (just before local midnight), bob: 1 wine −10 % = 10.71 (tax 1.71), cash 20 → change 9.29
+# - S3 Berlin 00:30 on the 11th (still the 10th in UTC), alice: 1 milk 2.14, cash
+# - S4 New York 20:00 (already the 11th in UTC), carol: 3 milk + 1 wine net 18.32 + tax 0.45 + 2.26 = 21.03, card
+# - S5 Berlin 12:00, bob: 1 wine 11.90 card, voided 12:05 by bob (sue approved): takes itself back
+# - S6 New York 10:00, carol, offline at a changed price: 1 milk at 2.00 + tax 0.14 = 2.14, mobile
+# - R1 New York 21:00 (the 11th in UTC), carol: 1 of S4's 3 milk back in cash: 6.87 / 3 = 2.29 (tax 0.15)
+# - R2 Berlin 10:00 on the 11th, alice: S1's wine back to its card, 11.90 (tax 1.90): counts on the 11th
+# - N1 Berlin 13:00, bob: a no-sale (drawer opened)
+DAY = date(2026, 2, 10)
+SUPERVISOR_PIN = "4711"
+
+
+def at(moment):
+    """Everything in the block happens at ``moment`` (the server's clock)."""
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def sell(register, cashier, moment, lines, payments, **kwargs):
+    with at(moment):
+        return complete_sale(
+            register=register, cashier=cashier, sale_id=uuid.uuid4(), lines=lines, payments=payments, **kwargs
+        ).sale
+
+
+def refund(register, cashier, moment, sale, picks, **kwargs):
+    """``picks``: [(sale line position, quantity)]."""
+    lines = {line.position: line.pk for line in sale.lines.all()}
+    with at(moment):
+        return refunds.refund_sale(
+            refund_id=uuid.uuid4(), register=register, cashier=cashier, sale=sale,
+            lines=[refunds.ReturnLine(D(quantity), sale_line_id=lines[position]) for position, quantity in picks],
+            **kwargs,
+        ).refund  # fmt: skip
+
+
+def void(register, cashier, moment, sale, supervisor):
+    with at(moment):
+        approval = approve(
+            action=Approval.Action.VOID, supervisor_username=supervisor.username, pin=SUPERVISOR_PIN,
+            cashier=cashier, register=register, details={"sale": str(sale.pk)},
+        )  # fmt: skip
+        return void_sale(
+            void_id=uuid.uuid4(), sale=sale, register=register, cashier=cashier, approval_id=approval.pk,
+            reason="Customer changed their mind",
+        ).void  # fmt: skip
+
+
+@pytest.fixture
+def shops(db, settings, standard_rate, reduced_rate):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # PINs and passwords, fast
+    berlin = StoreFactory(code="ber", name="Berlin", timezone="Europe/Berlin", prices_include_tax=True)
+    new_york = StoreFactory(code="nyc", name="New York", timezone="America/New_York", prices_include_tax=False)
+    milk = ProductFactory(
+        sku="MILK", name="Milk", price=D("2.14"), cost=D("1.00"), tax_rate=reduced_rate,
+        category=CategoryFactory(name="Dairy"),
+    )  # fmt: skip
+    wine = ProductFactory(
+        sku="WINE", name="Wine", price=D("11.90"), cost=D("5.00"), tax_rate=standard_rate,
+        category=CategoryFactory(name="Drinks"),
+    )  # fmt: skip
+    alice, bob, carol = (UserFactory(username=name, role="cashier") for name in ("alice", "bob", "carol"))
+    sue = UserFactory(username="sue", role="supervisor")
+    set_pin(user=sue, pin=SUPERVISOR_PIN)
+    ber, nyc = RegisterFactory(store=berlin, code="B1"), RegisterFactory(store=new_york, code="N1")
+    sales = {
+        "S1": sell(
+            ber, alice, datetime(2026, 2, 10, 8, 15, tzinfo=UTC),
+            [LineRequest(milk, D("2")), LineRequest(wine, D("1"))], [PaymentRequest("card", D("16.18"))],
+        ),
+        "S2": sell(
+            ber, bob, datetime(2026, 2, 10, 22, 30, tzinfo=UTC),
+            [LineRequest(wine, D("1"), discount_percent=D("10"))], [PaymentRequest("cash", D("20.00"))],
+        ),
+        "S3": sell(
+            ber, alice, datetime(2026, 2, 10, 23, 30, tzinfo=UTC),
+            [LineRequest(milk, D("1"))], [PaymentRequest("cash", D("2.14"))],
+        ),
+        "S4": sell(
+            nyc, carol, datetime(2026, 2, 11, 1, 0, tzinfo=UTC),
+            [LineRequest(milk, D("3")), LineRequest(wine, D("1"))], [PaymentRequest("card", D("21.03"))],
+        ),
+        "S6": sell(
+            nyc, carol, datetime(2026, 2, 10, 15, 0, tzinfo=UTC),
+            [LineRequest(milk, D("1"), unit_price=D("2.00"))], [PaymentRequest("mobile", D("2.14"))],
+            offline_receipt_number="N1-OFF-3fa2c91e-000001",
+        ),
+        "S5": sell(
+            ber, bob, datetime(2026, 2, 10, 11, 0, tzinfo=UTC),
+            [LineRequest(wine, D("1"))], [PaymentRequest("card", D("11.90"))],
+        ),
+    }  # fmt: skip
+    void(ber, bob, datetime(2026, 2, 10, 11, 5, tzinfo=UTC), sales["S5"], sue)
+    sales["R1"] = refund(nyc, carol, datetime(2026, 2, 11, 2, 0, tzinfo=UTC), sales["S4"], [(1, "1")])
+    sales["R2"] = refund(
+        ber, alice, datetime(2026, 2, 11, 9, 0, tzinfo=UTC), sales["S1"], [(2, "1")], to_original_tender=True
+    )
+    with at(datetime(2026, 2, 10, 12, 0, tzinfo=UTC)):
+        record_cash_movement(
+            movement_id=uuid.uuid4(), register=ber, kind="no_sale", reason="Change for the till", created_by=bob
+        )
+    # The catalogue's cost changes after the sales: margin keeps the cost of the day.
+    milk.cost = D("1.50")
+    milk.save()
+    return {"berlin": berlin, "new_york": new_york, "milk": milk, "wine": wine, **sales}
