@@ -2,8 +2,7 @@
 
 Someone assigned to no store works at every store (a one-shop installation assigns nobody);
 someone assigned to stores works only at their registers. Checked on the server for the
-checkout pages, the sale API, the register catalogue API and both register websockets; each
-refusal is in the audit log.
+checkout pages, the sale API and both register websockets; each refusal is in the audit log.
 """
 
 from django.db.models import Exists, OuterRef, QuerySet

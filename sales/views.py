@@ -277,7 +277,9 @@ APPROVAL_FIELDS = {"csrfmiddlewaretoken", "supervisor", "pin"}
 def _approval_response(request, cart, needed: ApprovalNeeded):
     context = approval_modal_context(request, needed)
     if request.htmx:
-        return render(request, "sales/partials/approval-modal.html", {**context, "oob": True})
+        # The sale as it is (the refused value back in its field, so leaving the field posts nothing
+        # again), and the modal open over it.
+        return render(request, "sales/checkout_update.html", _sale_context(cart, **context))
     return render(request, "sales/approval.html", {**context, "register": cart.register})
 
 
