@@ -8,6 +8,9 @@ _CASHIER_PERMISSIONS = [
     "sales.add_sale",
     "sales.view_sale",
     "inventory.view_product",
+    # Attach, find and add customers at the counter.
+    "loyalty.view_customer",
+    "loyalty.add_customer",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -56,6 +59,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_cartline",
         "sales.view_cartpayment",
         "sales.view_offlinesyncissue",
+        # Loyalty: customers (adjust points, export, anonymise), the rules and tiers; the ledger is read-only.
+        *[f"loyalty.{action}_customer" for action in ("change", "delete")],
+        "loyalty.view_pointsentry",
+        *[
+            f"loyalty.{action}_{model}"
+            for model in ("loyaltyprogram", "tier", "categorymultiplier")
+            for action in ("add", "change", "delete", "view")
+        ],
     ],
 }
 
