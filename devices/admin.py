@@ -83,7 +83,7 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke: refuse the token and disconnect the agent", permissions=["change"])
     def revoke(self, request, queryset):
         for device in queryset:
-            revoke_device(device=device)
+            revoke_device(device=device, revoked_by=request.user, request=request)
         self.message_user(request, f"Revoked {len(queryset)} device(s).", messages.SUCCESS)
 
     @admin.action(description="Print a test page", permissions=["change"])

@@ -37,7 +37,11 @@ class PairDeviceApi(APIView):
         data = PairInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            device, token = pair_device(code=data.validated_data["code"], name=data.validated_data["name"])
+            device, token = pair_device(
+                code=data.validated_data["code"],
+                name=data.validated_data["name"],
+                client_address=request.META.get("REMOTE_ADDR"),
+            )
         except PairingRefused as error:
             return Response({"code": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
         body = PairOutputSerializer({"token": token, "device": device}).data

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import Action
+from audit.services import record as record_audit
 from devices.broadcasts import close_device_connections, push_device_config, push_print_job
 from devices.exceptions import PairingRefused, TooManyPairingAttempts
 from devices.models import Device, PairingCode, PrintJob, Register
@@ -47,10 +49,12 @@ def count_pairing_attempt(*, client_address: str) -> None:
         cache.add(key, 1, timeout=int(PAIRING_ATTEMPTS_WINDOW.total_seconds()))
         attempts = 1
     if attempts > PAIRING_ATTEMPTS_ALLOWED:
+        if attempts == PAIRING_ATTEMPTS_ALLOWED + 1:  # once per window: a flood must not flood the log
+            record_audit(Action.PAIRING_FAILED, details={"reason": "too many attempts"}, ip=client_address or None)
         raise TooManyPairingAttempts("Too many pairing attempts; wait ten minutes and ask for a new code.")
 
 
-def pair_device(*, code: str, name: str) -> tuple[Device, str]:
+def pair_device(*, code: str, name: str, client_address: str | None = None) -> tuple[Device, str]:
     """Exchange a valid pairing code for a device and its token (returned once, stored hashed)."""
     normalized = code.strip().upper().replace("-", "").replace(" ", "")
     now = timezone.now()
@@ -59,10 +63,25 @@ def pair_device(*, code: str, name: str) -> tuple[Device, str]:
         claimed = PairingCode.objects.filter(
             code_hash=_code_hash(normalized), used_at__isnull=True, expires_at__gt=now, register__active=True
         ).update(used_at=now)
-        if not claimed:
-            raise PairingRefused("This pairing code is unknown, expired or already used. Ask for a new one.")
-        pairing = PairingCode.objects.select_related("register").get(code_hash=_code_hash(normalized))
-        return create_device(register=pairing.register, name=name)
+        if claimed:
+            pairing = PairingCode.objects.select_related("register__store", "created_by").get(
+                code_hash=_code_hash(normalized)
+            )
+            device, token = create_device(register=pairing.register, name=name)
+            record_audit(
+                Action.DEVICE_PAIRED,
+                # Whoever made the code let this device in.
+                approver=pairing.created_by,
+                store=pairing.register.store,
+                register=pairing.register,
+                target=device,
+                details={"name": device.name, "token_prefix": device.token_prefix},
+                ip=client_address or None,
+            )
+            return device, token
+    # Outside the transaction: a refusal changes nothing, and its record must stay.
+    record_audit(Action.PAIRING_FAILED, details={"reason": "unknown, expired or used code"}, ip=client_address or None)
+    raise PairingRefused("This pairing code is unknown, expired or already used. Ask for a new one.")
 
 
 def create_device(*, register: Register, name: str = "") -> tuple[Device, str]:
@@ -80,7 +99,7 @@ def create_device(*, register: Register, name: str = "") -> tuple[Device, str]:
     return device, token
 
 
-def revoke_device(*, device: Device) -> None:
+def revoke_device(*, device: Device, revoked_by=None, request=None) -> None:
     """Refuse the device's token from now on and close its open websocket after commit.
 
     The register's local print key changes too (the revoked PC's copy no longer prints from its
@@ -89,8 +108,19 @@ def revoke_device(*, device: Device) -> None:
     with transaction.atomic():
         updated = Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         if updated:
-            register = Register.objects.select_for_update().get(pk=device.register_id)
+            register = (
+                Register.objects.select_for_update(of=("self",)).select_related("store").get(pk=device.register_id)
+            )
             key = _set_local_print_key(register)
+            record_audit(
+                Action.DEVICE_REVOKED,
+                actor=revoked_by,
+                store=register.store,
+                register=register,
+                target=device,
+                details={"name": device.name, "token_prefix": device.token_prefix},
+                request=request,
+            )
             transaction.on_commit(partial(close_device_connections, device_id=device.pk))
             transaction.on_commit(
                 partial(

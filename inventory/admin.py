@@ -70,7 +70,16 @@ class ReadOnlyAdminMixin:
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "currency", "prices_include_tax", "allow_negative_stock", "timezone"]
+    list_display = [
+        "code",
+        "name",
+        "currency",
+        "prices_include_tax",
+        "allow_negative_stock",
+        "max_discount_percent",
+        "timezone",
+    ]
+    filter_horizontal = ["staff"]
     list_filter = ["currency", "prices_include_tax", "allow_negative_stock"]
     search_fields = ["code", "name"]
 

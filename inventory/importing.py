@@ -26,6 +26,8 @@ from django.db.models.functions import Upper
 from django.db.models.lookups import In
 from django.utils import timezone
 
+from audit.services import Action
+from audit.services import record as record_audit
 from inventory.barcodes import GTIN_LENGTHS, gtin_check_digit
 from inventory.csv_files import (
     CsvReader,
@@ -221,6 +223,19 @@ def import_products(
                 run.apply_stock()
                 if dry_run or (report.has_errors and not keep_valid):
                     raise _RollBack
+                record_audit(
+                    Action.IMPORT,
+                    actor=user if user is not None else "manage.py import_products",
+                    store=store,
+                    details={
+                        "file": file_name[:200],
+                        "rows": report.rows,
+                        "new": report.new,
+                        "updated": report.updated,
+                        "rows_with_errors": report.invalid_rows,
+                        "stock_movements": report.stock_movements,
+                    },
+                )
         except _RollBack:
             pass
         except UnicodeDecodeError as error:

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -29,6 +29,21 @@ class Store(models.Model):
         choices=[(".", "Point (1.99)"), (",", "Comma (1,99)")],
         default=".",
         help_text="How numbers are written in this store's spreadsheets (CSV import and export).",
+    )
+    max_discount_percent = models.DecimalField(
+        "line discount limit (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+        help_text="Cashiers give line discounts up to this; above it a supervisor approves with their PIN.",
+    )
+    # Staff assigned to stores work only at those stores' registers; staff assigned to none, at all.
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="stores",
+        help_text="Who works at this store's registers. Someone assigned to no store may work at every store.",
     )
 
     class Meta:

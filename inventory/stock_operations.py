@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit.services import Action
+from audit.services import record as record_audit
 from inventory.models import (
     Adjustment,
     GoodsReceipt,
@@ -142,6 +144,7 @@ def post_stock_count(*, count: StockCount, user=None) -> dict[int, Decimal]:
             allow_negative=True,  # a count says what is there; it is never refused
         )
         _mark_posted(count, user)
+        _audit_stock_change(count, user, lines=[(line.product_id, line.counted - line.expected) for line in lines])
     return balances
 
 
@@ -189,4 +192,23 @@ def post_adjustment(*, adjustment: Adjustment, user=None) -> dict[int, Decimal]:
             note=_note(adjustment.get_reason_display(), adjustment.note),
         )
         _mark_posted(adjustment, user)
+        _audit_stock_change(adjustment, user, lines=[(line.product_id, line.delta) for line in lines])
     return balances
+
+
+def _audit_stock_change(document, user, *, lines: list[tuple[int, Decimal]]) -> None:
+    """A manual stock change (adjustment or count) in the audit log, in the posting's transaction."""
+    record_audit(
+        Action.STOCK_ADJUSTMENT,
+        actor=user,
+        store=document.store,
+        target=document,
+        details={
+            "document": str(document)[:100],
+            "reason": getattr(document, "reason", "count"),
+            "note": document.note[:200],
+            # The first lines are enough to see what changed; the ledger has every movement.
+            "changes": [[product_id, delta] for product_id, delta in lines[:50]],
+            "lines": len(lines),
+        },
+    )

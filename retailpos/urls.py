@@ -4,9 +4,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-admin.site.site_header = "Retail POS back office"
-admin.site.site_title = "Retail POS"
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="pos:register-list", permanent=False)),
     path("login/", auth_views.LoginView.as_view(), name="login"),

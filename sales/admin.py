@@ -1,9 +1,25 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
 
 from inventory.admin import ReadOnlyAdminMixin
-from sales.models import Cart, CartLine, CartPayment, OfflineSyncIssue, Payment, Sale, SaleLine, SaleTax
+from sales import roles
+from sales.approvals import set_pin, validate_new_pin
+from sales.exceptions import ApprovalRefused
+from sales.models import (
+    Approval,
+    Cart,
+    CartLine,
+    CartPayment,
+    OfflineSyncIssue,
+    Payment,
+    Sale,
+    SaleLine,
+    SaleTax,
+    StaffPin,
+)
 from sales.services import reprint_receipt
 
 
@@ -163,3 +179,63 @@ class CartAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["register"]
     search_fields = ["register__code"]
     inlines = [CartLineInline, CartPaymentInline]
+
+
+class StaffPinForm(forms.ModelForm):
+    """Who and the new PIN (typed twice); ``sales.approvals.set_pin`` hashes it and unlocks it."""
+
+    pin = forms.CharField(label="New PIN", widget=forms.PasswordInput(render_value=False), strip=True)
+    pin_again = forms.CharField(label="New PIN again", widget=forms.PasswordInput(render_value=False), strip=True)
+
+    class Meta:
+        model = StaffPin
+        fields = ["user"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            groups = [roles.SUPERVISOR, roles.MANAGER, roles.ADMIN]
+            self.fields["user"].queryset = (
+                get_user_model().objects.filter(is_active=True, groups__name__in=groups).distinct().order_by("username")
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        user = cleaned.get("user") or (self.instance.user if self.instance.pk else None)
+        if cleaned.get("pin") != cleaned.get("pin_again"):
+            self.add_error("pin_again", "The two PINs differ.")
+        elif user is not None and "pin" in cleaned:
+            try:
+                validate_new_pin(user=user, pin=cleaned["pin"])
+            except ApprovalRefused as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
+        return cleaned
+
+
+@admin.register(StaffPin)
+class StaffPinAdmin(admin.ModelAdmin):
+    """Managers set supervisors' counter PINs here (only the hash is kept; setting one unlocks it)."""
+
+    form = StaffPinForm
+    list_display = ["user", "failed_attempts", "locked_until", "updated_at"]
+    readonly_fields = ["failed_attempts", "locked_until", "updated_at"]
+    search_fields = ["user__username"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "user"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # The form checked the PIN with the same rule; set_pin hashes it, unlocks it and audits it.
+        saved = set_pin(user=obj.user, pin=form.cleaned_data["pin"], set_by=request.user, request=request)
+        obj.pk, obj._state.adding = saved.pk, False
+
+
+@admin.register(Approval)
+class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "action", "cashier", "supervisor", "register", "used_at"]
+    list_filter = ["action", "at", "register"]
+    search_fields = ["cashier__username", "supervisor__username", "register__code"]
+    list_select_related = ["cashier", "supervisor", "register"]

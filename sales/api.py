@@ -1,13 +1,14 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory.services import InsufficientStock
 from retailpos.api import DecimalJSONParser, field_errors
+from sales import access
 from sales.exceptions import SaleConflict, SaleError
 from sales.serializers import SaleInputSerializer, SaleOutputSerializer, SaleReceipt
 from sales.services import complete_sale
@@ -93,6 +94,11 @@ class SaleCreateApi(APIView):
         serializer = SaleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if not access.may_work_at(request.user, data["register"]):
+            access.record_refusal(
+                user=request.user, register_code=data["register"].code, what="POST /api/v1/sales/", request=request
+            )
+            raise PermissionDenied(f"You do not work at the registers of {data['register'].store.name}.")
         lines, payments = serializer.line_requests(), serializer.payment_requests()
         try:
             result = complete_sale(

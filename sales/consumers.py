@@ -3,9 +3,17 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from devices.models import Register
 from inventory.broadcasts import stock_group_name
-from sales import selectors
+from sales import access, selectors
 from sales.broadcasts import customer_display_event, customer_display_group_name
 from sales.models import Cart
+
+# A register that exists but is not this user's: refused (4403), unlike an unknown one (4404).
+REFUSED = object()
+
+
+def _record_websocket_refusal(scope, user, code: str) -> None:
+    client = scope.get("client") or [None]
+    access.record_refusal(user=user, register_code=code, what=f"websocket {scope['path']}"[:200], ip=client[0])
 
 
 class RegisterConsumer(AsyncJsonWebsocketConsumer):
@@ -22,9 +30,13 @@ class RegisterConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        store_id = await self._store_id(self.scope["url_route"]["kwargs"]["code"])
+        code = self.scope["url_route"]["kwargs"]["code"]
+        store_id = await self._store_id(code, user)
         if store_id is None:
             await self.close(code=4404)
+            return
+        if store_id is REFUSED:
+            await self.close(code=4403)
             return
         self.group_name = stock_group_name(store_id)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
@@ -44,8 +56,14 @@ class RegisterConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "catalog.changed"})
 
     @database_sync_to_async
-    def _store_id(self, code):
-        return Register.objects.filter(code=code, active=True).values_list("store_id", flat=True).first()
+    def _store_id(self, code, user):
+        register = Register.objects.filter(code=code, active=True).first()
+        if register is None:
+            return None
+        if not access.may_work_at(user, register):
+            _record_websocket_refusal(self.scope, user, code)
+            return REFUSED
+        return register.store_id
 
 
 class CustomerDisplayConsumer(AsyncJsonWebsocketConsumer):
@@ -81,9 +99,11 @@ class CustomerDisplayConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _register_id(self, code, user) -> int | None:
-        if not user.has_perm("sales.add_sale"):
+        register = selectors.active_registers().filter(code=code).first()
+        if register is None or not access.may_work_at(user, register):
+            _record_websocket_refusal(self.scope, user, code)
             return None
-        return selectors.active_registers().filter(code=code).values_list("pk", flat=True).first()
+        return register.pk
 
     @database_sync_to_async
     def _current_sale(self, register_id: int) -> dict:

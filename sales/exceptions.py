@@ -45,3 +45,18 @@ class SaleConflict(SaleError):
 
 class StaleCart(SaleError):
     """The cart moved on (e.g. completed in another tab) since the page was drawn."""
+
+
+class ApprovalRefused(SaleError):
+    """A supervisor approval was not given (unknown supervisor, wrong or locked PIN) or cannot be used."""
+
+    field = "pin"
+
+
+class ApprovalNeeded(SaleError):
+    """The action needs a supervisor's approval first (``action`` says which)."""
+
+    def __init__(self, message: str, *, action: str, details: dict | None = None, field: str | None = None):
+        super().__init__(message, field=field)
+        self.action = action
+        self.details = details or {}

@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -243,3 +244,45 @@ class OfflineSyncIssue(ImmutableModel):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.sku}"
+
+
+class StaffPin(models.Model):
+    """A supervisor's counter PIN: hashed like a password, locked after repeated wrong entries."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_pin")
+    pin_hash = models.CharField(max_length=128, editable=False)
+    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "counter PIN"
+
+    def __str__(self):
+        return f"PIN of {self.user}"
+
+
+class Approval(models.Model):
+    """A supervisor's yes to one action at one register: the proof a business service consumes once."""
+
+    class Action(models.TextChoices):
+        PRICE_OVERRIDE = "price_override", "Price override"
+        DISCOUNT_OVERRIDE = "discount_override", "Discount above the store's limit"
+        RETURN_WITHOUT_RECEIPT = "return_without_receipt", "Return without receipt"
+        VOID = "void", "Post-void"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="+")
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        permissions = [("give_approval", "Can approve at the counter with a PIN")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} approved by {self.supervisor} at {self.at:%Y-%m-%d %H:%M}"

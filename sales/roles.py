@@ -3,6 +3,9 @@
 CASHIER = "cashier"
 SUPERVISOR = "supervisor"
 MANAGER = "manager"
+ADMIN = "admin"
+# Every permission there is: the admin role runs the whole back office, users and roles included.
+ALL_PERMISSIONS = ["*"]
 
 _CASHIER_PERMISSIONS = [
     "sales.add_sale",
@@ -15,9 +18,16 @@ _CASHIER_PERMISSIONS = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     CASHIER: _CASHIER_PERMISSIONS,
-    SUPERVISOR: _CASHIER_PERMISSIONS,
+    # Supervisors approve at the counter with their PIN (sales/approvals.py).
+    SUPERVISOR: [*_CASHIER_PERMISSIONS, "sales.give_approval"],
     MANAGER: [
         *_CASHIER_PERMISSIONS,
+        "sales.give_approval",
+        # Managers set the counter PINs and read the approvals and the audit log.
+        "sales.add_staffpin",
+        "sales.change_staffpin",
+        "sales.view_staffpin",
+        "sales.view_approval",
         *[
             f"inventory.{action}_{model}"
             for model in ("store", "category", "taxrate", "product")
@@ -59,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_cartline",
         "sales.view_cartpayment",
         "sales.view_offlinesyncissue",
+        "audit.view_auditentry",
         # Loyalty: customers (adjust points, export, anonymise), the rules and tiers; the ledger is read-only.
         *[f"loyalty.{action}_customer" for action in ("change", "delete")],
         "loyalty.view_pointsentry",
@@ -68,13 +79,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             for action in ("add", "change", "delete", "view")
         ],
     ],
+    ADMIN: ALL_PERMISSIONS,
 }
+
+# Roles that may open the back office (/admin/): their users get is_staff.
+BACK_OFFICE_ROLES = {MANAGER, ADMIN}
 
 
 def sync_role_groups(group_model, permission_model) -> None:
     """Create the role groups and give each exactly its permissions."""
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role)
+        if codes == ALL_PERMISSIONS:
+            group.permissions.set(permission_model.objects.all())
+            continue
         permissions = []
         for code in codes:
             app_label, codename = code.split(".")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,7 @@ from devices.selectors import local_print_agent
 from inventory.availability import LOW_STOCK_THRESHOLD
 from inventory.selectors import catalog_cursor, format_cursor, search_products
 from inventory.services import InsufficientStock
-from sales import forms, selectors, services
+from sales import access, forms, selectors, services
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
 from sales.exceptions import SaleError, StaleCart
 from sales.models import Cart, CartLine, Sale
@@ -31,13 +32,19 @@ SEARCH_LIMIT = 20
 
 
 def cashier_view(view):
-    """Log in, need ``sales.add_sale``, and resolve ``code`` to the active register (its cart read with it)."""
+    """Log in, need ``sales.add_sale``, resolve ``code`` to the active register (its cart read with
+    it) and refuse (403, audited) a register of a store the cashier does not work at."""
 
     @login_required
     @permission_required("sales.add_sale", raise_exception=True)
     @wraps(view)
     def wrapper(request, code, **kwargs):
         register = get_object_or_404(selectors.active_registers().select_related("cart"), code=code)
+        if not access.may_work_at(request.user, register):
+            access.record_refusal(
+                user=request.user, register_code=code, what=f"{request.method} {request.path}", request=request
+            )
+            raise PermissionDenied(f"You do not work at the registers of {register.store.name}.")
         return view(request, register, **kwargs)
 
     return wrapper
@@ -54,7 +61,8 @@ def _open_cart(register) -> Cart:
 @login_required
 @permission_required("sales.add_sale", raise_exception=True)
 def register_list(request):
-    return render(request, "sales/register_list.html", {"registers": selectors.active_registers()})
+    registers = access.registers_for(request.user, selectors.active_registers())
+    return render(request, "sales/register_list.html", {"registers": registers})
 
 
 @require_GET

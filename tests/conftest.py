@@ -6,12 +6,18 @@ from django.conf import settings
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
+from audit.database import TRUNCATE_ALLOWED_SETTING
 from inventory.models import StockMovement
 from inventory.services import StockChange, record_movements
 from sales import roles
 from tests.factories import ProductFactory, RegisterFactory, StoreFactory, TaxRateFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
+
+# Transactional tests empty the test database with TRUNCATE, which the audit log's trigger refuses
+# unless the session says so (libpq reads PGOPTIONS for every connection, also in server processes
+# the tests start).
+os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} -c {TRUNCATE_ALLOWED_SETTING}=on".strip()
 
 
 def session_queries() -> int:

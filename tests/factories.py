@@ -81,7 +81,7 @@ class UserFactory(factory.django.DjangoModelFactory):
                 # Transactional tests flush the tables, including the groups the migration made.
                 roles.sync_role_groups(Group, Permission)
             self.groups.add(Group.objects.get(name=extracted))
-            if extracted == roles.MANAGER:
+            if extracted in roles.BACK_OFFICE_ROLES:
                 self.is_staff = True
                 self.save(update_fields=["is_staff"])
 

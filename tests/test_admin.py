@@ -144,8 +144,13 @@ def test_product_changelist_queries_do_not_grow_with_the_page(
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/inventory/product/", "/admin/sales/sale/"])
-def test_cashier_is_sent_to_the_admin_login(cashier_client, url):
-    response = cashier_client.get(url)
+def test_cashier_is_refused_the_back_office(cashier_client, url):
+    # 403, not Django's redirect to the admin login: the attempt is refused and audited (issue 7).
+    assert cashier_client.get(url).status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_the_admin_login(client):
+    response = client.get("/admin/inventory/product/")
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")

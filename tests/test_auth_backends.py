@@ -48,3 +48,16 @@ def test_inactive_or_unknown_users_are_not_loaded(db):
 def test_a_superuser_keeps_every_permission(db):
     boss = UserFactory(is_superuser=True)
     assert backend.get_user(boss.pk).has_perm("auth.delete_user")
+
+
+def test_a_sessions_user_comes_with_the_stores_they_work_at_in_the_same_query(db, django_assert_num_queries):
+    from tests.factories import StoreFactory
+
+    cashier = UserFactory(role=roles.CASHIER)
+    north, south = StoreFactory(code="north"), StoreFactory(code="south")
+    north.staff.add(cashier)
+    south.staff.add(cashier)
+
+    with django_assert_num_queries(1):
+        assert backend.get_user(cashier.pk).assigned_store_ids == {north.pk, south.pk}
+    assert backend.get_user(UserFactory().pk).assigned_store_ids == frozenset()

@@ -9,7 +9,7 @@ from sales.roles import migrate_role_groups
 class Migration(migrations.Migration):
     dependencies = [
         ("loyalty", "0001_customers_points_rules"),
-        ("sales", "0007_role_inventory_back_office"),
+        ("sales", "0008_approvals_roles_audit_log"),
     ]
 
     operations = [
