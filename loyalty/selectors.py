@@ -102,3 +102,33 @@ def sale_points(sale_id: uuid.UUID, customer_id: uuid.UUID) -> SalePoints:
         balance=Sum("points", filter=Q(id__lte=Subquery(last_of_sale)), default=0),
     )
     return SalePoints(earned=figures["earned"], redeemed=-figures["redeemed"], balance=figures["balance"])
+
+
+def customer_data(customer: Customer) -> dict:
+    """A customer's personal data and points history, as JSON-ready values."""
+    standing = customer_standing(customer)
+    return {
+        "id": str(customer.pk),
+        "name": customer.name,
+        "phone": customer.phone,
+        "email": customer.email,
+        "card_number": customer.card_number,
+        "marketing_consent": customer.marketing_consent,
+        "anonymised": customer.anonymised,
+        "created_at": customer.created_at.isoformat(),
+        "points_balance": standing.balance,
+        "rolling_12_month_spend": f"{standing.rolling_spend:f}",
+        "tier": standing.tier.name if standing.tier else None,
+        "points_history": [
+            {
+                "at": entry.created_at.isoformat(),
+                "kind": entry.kind,
+                "points": entry.points,
+                "spend": f"{entry.spend:f}",
+                "sale_id": str(entry.sale_id) if entry.sale_id else None,
+                "refund_id": str(entry.refund_id) if entry.refund_id else None,
+                "reason": entry.reason,
+            }
+            for entry in customer.points_entries.order_by("created_at", "id")
+        ],
+    }

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from audit import services as audit
 from loyalty import rules, selectors
 from loyalty.exceptions import CustomerConflict, InsufficientPoints, InvalidCustomer, LoyaltyError
 from loyalty.models import Customer, PointsEntry
@@ -259,15 +260,29 @@ def adjust_points(*, customer: Customer, points: int, reason: str, user) -> Poin
             raise InsufficientPoints(
                 f"{customer.name} has {balance} points; taking {-points} would go below zero.", field="points"
             )
-        return PointsEntry.objects.create(
+        entry = PointsEntry.objects.create(
             customer=customer, kind=PointsEntry.Kind.ADJUSTMENT, points=points, reason=reason, created_by=user
         )
+        audit.record(
+            audit.Action.POINTS_ADJUSTED,
+            actor=user,
+            target=customer,
+            details={"points": points, "reason": reason, "balance_after": balance + points},
+        )
+        return entry
 
 
 # --- Privacy -----------------------------------------------------------------------------------------
 
 
-def anonymise_customer(*, customer: Customer) -> Customer:
+def export_customer_data(*, customer: Customer, user) -> dict:
+    """Everything held about the customer (a data subject's request), audited as read."""
+    data = selectors.customer_data(customer)
+    audit.record(audit.Action.CUSTOMER_EXPORTED, actor=user, target=customer)
+    return data
+
+
+def anonymise_customer(*, customer: Customer, user) -> Customer:
     """Remove everything that identifies the customer; the ledger, and the sales, stay as they are.
 
     The row stays (sales and points entries point to it), so sums and totals do not move.
@@ -283,4 +298,5 @@ def anonymise_customer(*, customer: Customer) -> Customer:
         customer.anonymised = True
         customer.request_fingerprint = ""
         customer.save()
+        audit.record(audit.Action.CUSTOMER_ANONYMISED, actor=user, target=("loyalty.customer", str(customer.pk)))
     return customer
