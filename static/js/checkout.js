@@ -82,7 +82,7 @@ function syncMethod() {
   if (!t) return;
   const method = t.form.elements.method.value;
   const cash = method === "cash";
-  t.form.querySelector(".tender__field--reference").hidden = cash;
+  t.form.querySelector(".tender__field--reference").hidden = cash || method === "points";
   t.form.querySelector(".quick-cash").classList.toggle("is-hidden", !cash);
   const label = t.form.querySelector(".tender__field--amount .tender__label");
   label.textContent = cash ? label.dataset.cashLabel : label.dataset.otherLabel;
@@ -93,7 +93,8 @@ function openTender(method) {
   if (!t || t.form.querySelector(".key--pay").disabled) return;
   t.form.querySelector(`input[name=method][value=${method}]`).checked = true;
   syncMethod();
-  t.amount.value = t.due;
+  // Points: what the customer's points pay of what is due (the server worked it out: data-max).
+  t.amount.value = method === "points" ? t.form.querySelector("input[name=method][value=points]").dataset.max : t.due;
   t.amount.dataset.fresh = "1";
   t.amount.focus();
   t.amount.select();
@@ -129,6 +130,15 @@ const SHORTCUTS = {
   F4: () => openTender("cash"),
   F8: () => openTender("card"),
   F9: () => openTender("mobile"),
+  F10: () => {
+    if ($("#tender-form input[name=method][value=points]")) openTender("points");
+  },
+  F6: () => {
+    const find = $("#customer .customer__find");
+    if (!find) return;
+    find.open = true;
+    $("#customer-search")?.focus();
+  },
 };
 
 function closeReceipt() {
