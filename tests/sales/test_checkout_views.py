@@ -488,7 +488,7 @@ def oob_ids(response) -> list[str]:
 
 def test_first_scan_of_a_sale_draws_the_whole_sale(pos, product):
     response = pos.scan(product.barcode)
-    assert oob_ids(response) == ["message", "cart", "totals", "tender", "receipt"]
+    assert oob_ids(response) == ["message", "customer", "cart", "totals", "tender", "receipt"]
     line = pos.cart().lines.get()
     assert f'id="cart-line-{line.pk}"' in response.content.decode()
     assert 'class="cart-line is-changed"' in response.content.decode()
