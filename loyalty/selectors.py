@@ -1,5 +1,6 @@
 """Reads: customers for the counter, balances, tiers, what a sale earned and redeemed."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,6 +13,7 @@ from loyalty import rules
 from loyalty.models import Customer, LoyaltyProgram, PointsEntry
 
 ROLLING_DAYS = 365
+PHONE_LIKE = re.compile(r"[\d\s+()/.-]+")
 ZERO = Decimal("0")
 
 
@@ -73,8 +75,10 @@ def search_customers(query: str, *, limit: int = 10) -> QuerySet[Customer]:
     if not query:
         return Customer.objects.none()
     condition = Q(card_number=query) | Q(name__icontains=query)
-    if phone := rules.normalise_phone(query):
-        condition |= Q(phone__startswith=phone) | Q(phone__endswith=phone.lstrip("+"))
+    # Typed as dialled ("0151 1234…") or international ("+49 151…"): match the subscriber digits.
+    digits = rules.normalise_phone(query).lstrip("+").lstrip("0")
+    if PHONE_LIKE.fullmatch(query) and len(digits) >= 4:
+        condition |= Q(phone__contains=digits)
     return Customer.objects.filter(condition, anonymised=False)[:limit]
 
 
