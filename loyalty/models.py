@@ -97,6 +97,8 @@ class Customer(models.Model):
     marketing_consent = models.BooleanField(default=False)
     anonymised = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # For the registers' offline copy: what changed since their cursor.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # SHA-256 of what the register sent when it created this customer: a replay must match.
     request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 

@@ -136,3 +136,31 @@ def customer_data(customer: Customer) -> dict:
             for entry in customer.points_entries.order_by("created_at", "id")
         ],
     }
+
+
+# Like the catalogue's cursor (inventory.selectors): every read overlaps its window, for commits
+# that race the cursor and clock skew between hosts.
+CUSTOMER_CURSOR_OVERLAP = timedelta(seconds=5)
+
+
+def register_customers(*, since=None, after_id: uuid.UUID | None = None) -> QuerySet[Customer]:
+    """The customers a register keeps for offline lookup, with ``points_balance``, in id order.
+
+    Without ``since``: every customer not anonymised. With ``since`` (a cursor): the customers whose
+    details or points changed since then (anonymised ones too: the register drops them).
+    """
+    customers = Customer.objects.annotate(points_balance=Sum("points_entries__points", default=0))
+    if after_id is not None:
+        customers = customers.filter(pk__gt=after_id)
+    if since is None:
+        customers = customers.filter(anonymised=False)
+    else:
+        window_start = since - CUSTOMER_CURSOR_OVERLAP
+        changed = (
+            Customer.objects.filter(updated_at__gte=window_start)
+            .order_by()
+            .values("pk")
+            .union(PointsEntry.objects.filter(created_at__gte=window_start).order_by().values("customer_id"))
+        )
+        customers = customers.filter(pk__in=changed)
+    return customers.order_by("pk")

@@ -63,6 +63,7 @@ class Migration(migrations.Migration):
                 ("marketing_consent", models.BooleanField(default=False)),
                 ("anonymised", models.BooleanField(default=False)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
                 ("request_fingerprint", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
