@@ -165,7 +165,7 @@ class OfflineRegister {
 
   #takeOver(sale) {
     return new LocalCart(
-      { id: sale.id, seededFrom: sale.id, lines: sale.lines, payments: sale.payments },
+      { id: sale.id, seededFrom: sale.id, lines: sale.lines, payments: sale.payments, customer: sale.customer },
       this.#page.store,
     );
   }
@@ -712,12 +712,17 @@ function readServerSale() {
     discount_percent: row.dataset.discount,
     unit_price: row.dataset.price,
   }));
-  const payments = [...document.querySelectorAll("#totals .payments__item[data-method]")].map((item) => ({
-    method: item.dataset.method,
-    amount: item.dataset.amount,
-    reference: item.dataset.reference ?? "",
-  }));
-  return { id: cart.dataset.saleId, lines, payments };
+  const payments = [...document.querySelectorAll("#totals .payments__item[data-method]")]
+    // Points are spent only under the server's lock: offline the cashier takes another tender for them.
+    .filter((item) => item.dataset.method !== "points")
+    .map((item) => ({
+      method: item.dataset.method,
+      amount: item.dataset.amount,
+      reference: item.dataset.reference ?? "",
+    }));
+  // The loyalty customer attached online stays on the sale: it earns their points when it syncs.
+  const customer = document.querySelector("#customer [data-customer]")?.dataset.customer ?? null;
+  return { id: cart.dataset.saleId, lines, payments, customer };
 }
 
 function receiptOpen() {
