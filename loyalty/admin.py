@@ -11,7 +11,8 @@ from django.utils.html import format_html
 
 from loyalty import selectors, services
 from loyalty.exceptions import LoyaltyError
-from loyalty.forms import AdjustPointsForm, CustomerForm
+from loyalty.forms import AdjustPointsForm, CustomerForm, CustomerImportForm
+from loyalty.importing import CustomerImportRefused, import_customers, write_customers_csv
 from loyalty.models import CategoryMultiplier, Customer, LoyaltyProgram, PointsEntry, Tier
 
 
@@ -41,6 +42,7 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ["standing", "anonymised", "created_at"]
     inlines = [PointsHistoryInline]
     actions = ["export_data", "anonymise"]
+    change_list_template = "admin/loyalty/customer/change_list.html"
 
     def get_urls(self):
         return [
@@ -49,6 +51,8 @@ class CustomerAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.adjust_points_view),
                 name="loyalty_customer_adjust_points",
             ),
+            path("import-csv/", self.admin_site.admin_view(self.import_view), name="loyalty_customer_import"),
+            path("export-csv/", self.admin_site.admin_view(self.export_view), name="loyalty_customer_export"),
             *super().get_urls(),
         ]
 
@@ -94,6 +98,39 @@ class CustomerAdmin(admin.ModelAdmin):
             "balance": selectors.balance(customer.pk),
         }
         return TemplateResponse(request, "admin/loyalty/customer/adjust_points.html", context)
+
+    def import_view(self, request):
+        """Upload a CSV of customers: dry run first if wanted; all or nothing unless keep-valid."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CustomerImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = import_customers(
+                    source=form.cleaned_data["file"].file,
+                    user=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                    keep_valid=form.cleaned_data["keep_valid"],
+                )
+            except CustomerImportRefused as error:
+                form.add_error("file", str(error))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import customers (CSV)",
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/loyalty/customer/import.html", context)
+
+    def export_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="customers.csv"'
+        write_customers_csv(response)
+        return response
 
     @admin.action(description="Export the selected customer's data (JSON)", permissions=["view"])
     def export_data(self, request, queryset):

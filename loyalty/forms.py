@@ -26,3 +26,9 @@ class CustomerForm(forms.ModelForm):
 class AdjustPointsForm(forms.Form):
     points = forms.IntegerField(help_text="Positive adds points, negative takes them away.")
     reason = forms.CharField(max_length=200, help_text="Why: shown in the points history and the audit log.")
+
+
+class CustomerImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV with a header: name, phone, email, card_number, marketing_consent, points.")
+    dry_run = forms.BooleanField(required=False, initial=True, help_text="Check the file, write nothing.")
+    keep_valid = forms.BooleanField(required=False, help_text="Import the valid rows even when others have errors.")
