@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from decimal import Decimal
 
 HOT_TOP_UP = Decimal("1000000")
@@ -22,6 +23,7 @@ def main() -> int:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.core.management import call_command
+    from django.utils import timezone
 
     from bench.workload import SCAN_REGISTER_PREFIX, hot_skus, register_codes
     from devices.models import Register
@@ -29,6 +31,7 @@ def main() -> int:
     from inventory.sample_catalog import install_sample_catalog
     from inventory.services import StockChange, record_movements
     from sales import roles
+    from sales.models import Shift
 
     timings = {}
 
@@ -69,6 +72,18 @@ def main() -> int:
         username=os.environ["BENCH_CASHIER_USERNAME"], password=os.environ["BENCH_CASHIER_PASSWORD"]
     )
     cashier.groups.add(Group.objects.get(name=roles.CASHIER))
+    # A register sells only inside an open shift: every bench register starts with one (no float).
+    Shift.objects.bulk_create(
+        Shift(
+            id=uuid.uuid4(),
+            register=register,
+            currency=store.currency,
+            opened_by=cashier,
+            opened_at=timezone.now(),
+            opening_float=Decimal("0"),
+        )
+        for register in Register.objects.filter(code__in=codes)
+    )
 
     print(json.dumps({"products": installed, "registers": len(codes), "hot_products": len(hot_ids), **timings}))
     return 0

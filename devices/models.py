@@ -4,6 +4,9 @@ from django.db import connection, models
 from inventory.models import Store
 from retailpos.db import select_with_related
 
+# The "previous hash" of a journal's first entry.
+GENESIS_HASH = "0" * 64
+
 
 class RegisterQuerySet(models.QuerySet):
     def get_with_store(self, code: str) -> "Register":
@@ -24,6 +27,11 @@ class Register(models.Model):
     active = models.BooleanField(default=True)
     # Receipt numbers are per register: incremented under the register's row lock.
     last_receipt_number = models.PositiveBigIntegerField(default=0, editable=False)
+    # The head of the register's hash-chained journal (sales, refunds, voids): its last number
+    # and hash, moved under the same row lock as the receipt counter. db_default: workers of the
+    # previous release insert registers while the migration runs.
+    last_journal_number = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
+    journal_head_hash = models.CharField(max_length=64, default=GENESIS_HASH, db_default=GENESIS_HASH, editable=False)
     # Lets the register's checkout page print through its agent's local endpoint while the server is
     # away. Not a credential for the server: it is rendered into the page and given to the agent.
     local_print_key = models.CharField(max_length=64, blank=True, editable=False)
@@ -134,6 +142,8 @@ class PrintJob(models.Model):
         REPRINT = "reprint", "Reprint (copy)"
         DRAWER_KICK = "drawer_kick", "Open cash drawer"
         TEST_PAGE = "test_page", "Test page"
+        # A titled list of label/value rows (e.g. a shift's X or Z report); devices knows no shifts.
+        REPORT = "report", "Report"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -162,7 +162,7 @@ class PointsEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="earn", points__gte=0, sale_id__isnull=False)
                 | Q(kind="redeem", points__lt=0, sale_id__isnull=False)
-                | Q(kind="reversal", points__lte=0, refund_id__isnull=False)
+                | Q(kind="reversal", refund_id__isnull=False)
                 | Q(kind="adjustment") & ~Q(points=0) & ~Q(reason=""),
                 name="loyalty_entry_kind_shape",
             ),

@@ -211,28 +211,52 @@ def record_sale_points(
 
 
 def reverse_refund_points(
-    *, customer_id: uuid.UUID, sale_id: uuid.UUID, refund_id: uuid.UUID, refunded_spend: Decimal, user=None
+    *,
+    customer_id: uuid.UUID,
+    sale_id: uuid.UUID,
+    refund_id: uuid.UUID,
+    refunded_spend: Decimal,
+    points_paid_back: Decimal = ZERO,
+    user=None,
 ) -> PointsEntry | None:
-    """Take back the points the returned lines earned, exactly once per refund (unique constraint).
+    """Settle a refund's points exactly once per refund (unique constraint): take back what the
+    returned lines earned, and give back the points they were paid with, in one entry.
 
-    ``refunded_spend``: the money refunded for the returned lines. Returns the reversal (the one
-    written before for a repeated refund id), or None when the sale earned nothing.
+    ``refunded_spend``: the money refunded for the returned lines (not in points);
+    ``points_paid_back``: the money refunded as points, converted at today's point value (whole
+    points, rounded down). Returns the reversal (the one written before for a repeated refund id),
+    or None when there is nothing to settle. Call it in the refund's transaction, with the original
+    sale locked, so two refunds of one sale count one after the other.
     """
     if existing := PointsEntry.objects.filter(kind=PointsEntry.Kind.REVERSAL, refund_id=refund_id).first():
         return existing
     earn = PointsEntry.objects.filter(kind=PointsEntry.Kind.EARN, sale_id=sale_id, customer_id=customer_id).first()
-    if earn is None:
+    given_back = 0
+    if points_paid_back > 0:
+        point_value = selectors.programme().earn_rules.point_value
+        given_back = int((points_paid_back / point_value).to_integral_value(rounding="ROUND_DOWN"))
+    if earn is None and not given_back:
         return None
-    already = PointsEntry.objects.filter(kind=PointsEntry.Kind.REVERSAL, sale_id=sale_id).points_and_spend()
-    remaining_points, remaining_spend = earn.points + already[0], earn.spend + already[1]
-    points = rules.reversed_points(
-        earned_points=remaining_points, earned_spend=remaining_spend, refunded_spend=refunded_spend
-    )
+    points, spend = 0, ZERO
+    if earn is not None:
+        # Counted on the sale's whole earn entry, so several partial refunds add up to exactly it.
+        _, reversed_spend = PointsEntry.objects.filter(
+            kind=PointsEntry.Kind.REVERSAL, sale_id=sale_id
+        ).points_and_spend()
+        before = -reversed_spend
+        spend = min(refunded_spend, earn.spend - before)
+
+        def taken(refunded):
+            return rules.reversed_points(earned_points=earn.points, earned_spend=earn.spend, refunded_spend=refunded)
+
+        points = taken(before + spend) - taken(before)
+    if not points and not given_back and not spend:
+        return None
     entry = PointsEntry(
         customer_id=customer_id,
         kind=PointsEntry.Kind.REVERSAL,
-        points=-points,
-        spend=-min(refunded_spend, remaining_spend),
+        points=given_back - points,
+        spend=-spend,
         sale_id=sale_id,
         refund_id=refund_id,
         reason="Refund",

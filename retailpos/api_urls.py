@@ -17,4 +17,5 @@ urlpatterns = [
     path("products/", inventory_api.ProductListApi.as_view(), name="api-product-list"),
     path("registers/<slug:code>/catalog/", inventory_api.RegisterCatalogApi.as_view(), name="api-register-catalog"),
     path("sales/", sales_api.SaleCreateApi.as_view(), name="api-sale-create"),
+    path("refunds/", sales_api.RefundCreateApi.as_view(), name="api-refund-create"),
 ]

@@ -13,12 +13,17 @@ from sales.models import (
     Cart,
     CartLine,
     CartPayment,
+    JournalEntry,
     OfflineSyncIssue,
     Payment,
+    Refund,
+    RefundLine,
+    RefundPayment,
     Sale,
     SaleLine,
     SaleTax,
     StaffPin,
+    Void,
 )
 from sales.services import reprint_receipt
 
@@ -239,3 +244,47 @@ class ApprovalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["action", "at", "register"]
     search_fields = ["cashier__username", "supervisor__username", "register__code"]
     list_select_related = ["cashier", "supervisor", "register"]
+
+
+class RefundLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = RefundLine
+    fields = ["position", "sku", "name", "quantity", "amount", "tax_code", "tax_rate", "tax"]
+    readonly_fields = fields
+    extra = 0
+
+
+class RefundPaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = RefundPayment
+    fields = ["method", "amount", "reference"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Refunds are the books too: shown, never edited."""
+
+    list_display = ["number", "created_at", "register", "cashier", "original_sale", "total", "reason"]
+    list_filter = ["register__store", "register", "created_at"]
+    search_fields = ["number", "original_sale__receipt_number", "lines__sku"]
+    list_select_related = ["register", "cashier", "original_sale"]
+    inlines = [RefundLineInline, RefundPaymentInline]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Void)
+class VoidAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["sale", "created_at", "register", "cashier", "total", "cash_returned", "reason"]
+    list_filter = ["register__store", "register", "created_at"]
+    search_fields = ["sale__receipt_number"]
+    list_select_related = ["sale", "register", "cashier"]
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The hash-chained journal; ``manage.py verify_journal`` checks it against the rows."""
+
+    list_display = ["register", "number", "kind", "sale", "refund", "void", "hash"]
+    list_filter = ["register", "kind"]
+    search_fields = ["sale__receipt_number", "refund__number", "hash"]
+    list_select_related = ["register", "sale", "refund", "void"]

@@ -9,8 +9,15 @@ from rest_framework.views import APIView
 from inventory.services import InsufficientStock
 from retailpos.api import DecimalJSONParser, field_errors
 from sales import access
-from sales.exceptions import SaleConflict, SaleError
-from sales.serializers import SaleInputSerializer, SaleOutputSerializer, SaleReceipt
+from sales.exceptions import RefundConflict, SaleConflict, SaleError
+from sales.refunds import refund_sale
+from sales.serializers import (
+    RefundInputSerializer,
+    RefundOutputSerializer,
+    SaleInputSerializer,
+    SaleOutputSerializer,
+    SaleReceipt,
+)
 from sales.services import complete_sale
 
 
@@ -141,3 +148,76 @@ def shortage_errors(error: InsufficientStock, lines, store) -> dict:
         for index, line in enumerate(lines)
         if (shortage := shortages.get(line.product.pk))
     )
+
+
+class CanRecordRefunds(BasePermission):
+    message = "Refunds need the permission sales.add_refund (cashier, supervisor or manager)."
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("sales.add_refund")
+
+
+class RefundCreateApi(APIView):
+    permission_classes = [IsAuthenticated, CanRecordRefunds]
+    parser_classes = [DecimalJSONParser]
+
+    @extend_schema(
+        operation_id="refunds_create",
+        summary="Refund a return",
+        description=(
+            "Books a return exactly once. With a receipt (`receipt`: its number or scanned code) each line names the "
+            "original's line by `position`; no line gives back more than was sold minus already returned. Without a "
+            "receipt (`receipt`: null) lines name products by `sku`, the money goes back in cash and `approval` must "
+            "be a supervisor's approval of `return_without_receipt`. The same request again answers 200 with the "
+            "original refund; the same `id` with other content answers 409."
+        ),
+        request=RefundInputSerializer,
+        responses={
+            201: OpenApiResponse(OpenApiTypes.OBJECT, description="Booked."),
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="Already booked: the original refund."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=ERROR_DESCRIPTION,
+                examples=[
+                    OpenApiExample(
+                        "More than sold",
+                        {
+                            "lines": {
+                                "0": {"quantity": ["Only 1 of Milk can be returned (2 sold, 1 already returned)…"]}
+                            }
+                        },
+                    ),
+                    OpenApiExample(
+                        "No receipt, no approval",
+                        {"approval": ["A return without receipt needs a supervisor's approval: …"]},
+                    ),
+                ],
+            ),
+            403: OpenApiResponse(OpenApiTypes.OBJECT, description="Not logged in, no CSRF token, or no permission."),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="The id was already used for a different refund."),
+        },
+    )
+    def post(self, request):
+        serializer = RefundInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            result = refund_sale(
+                refund_id=data["id"],
+                register=data["register"],
+                cashier=request.user,
+                sale=data["sale"],
+                lines=data["return_lines"],
+                payments=serializer.payment_requests(),
+                reason=data["reason"],
+                approval_id=data["approval"],
+                request=request,
+            )
+        except RefundConflict as error:
+            return Response(field_errors([(error.field, error.message)]), status.HTTP_409_CONFLICT)
+        except SaleError as error:
+            raise ValidationError(field_errors([(error.field, error.message)])) from error
+        return Response(
+            RefundOutputSerializer(result.refund).data,
+            status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )

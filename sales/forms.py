@@ -1,9 +1,12 @@
 """One small form per checkout action: shape and range of the input; business rules stay in services."""
 
+from decimal import Decimal
+
 from django import forms
 
 from inventory.models import Product
 from loyalty.models import Customer
+from sales.exceptions import InvalidLine
 from sales.models import PaymentMethod
 
 
@@ -80,6 +83,29 @@ class NewCustomerForm(forms.Form):
     phone = forms.CharField(max_length=32, required=False)
     email = forms.EmailField(required=False, error_messages={"invalid": "Enter a valid e-mail address."})
     marketing_consent = forms.BooleanField(required=False)
+
+
+class RefundForm(forms.Form):
+    """A return with receipt as the Return mode posts it: ``qty-<sale line id>`` per line to give back."""
+
+    refund_id = forms.UUIDField()
+    sale = forms.UUIDField()
+    tender = forms.ChoiceField(choices=[("cash", "Cash"), ("original", "Original tender")], required=False)
+    reason = forms.CharField(max_length=200, required=False)
+
+    def clean_tender(self):
+        return self.cleaned_data["tender"] or "cash"
+
+    def quantities(self, lines) -> dict[int, Decimal]:
+        """The quantity typed for each line of the sale (blank: none); ``InvalidLine`` for what is no number."""
+        field = LocalDecimalField(max_digits=12, decimal_places=3, required=False)
+        quantities = {}
+        for item in lines:
+            try:
+                quantities[item.line.pk] = field.clean(self.data.get(f"qty-{item.line.pk}", "")) or Decimal("0")
+            except forms.ValidationError:
+                raise InvalidLine(f"Enter the quantity of {item.line.name} to return as a number.") from None
+        return quantities
 
 
 def first_error(form: forms.Form) -> str:

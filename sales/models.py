@@ -107,6 +107,100 @@ class ImmutableModel(models.Model):
         raise ImmutableRecord(f"{type(self).__name__} {self.pk} is part of a completed sale and cannot be deleted.")
 
 
+class Shift(models.Model):
+    """A cashier's time at a register, from the counted opening float to the blind count at close.
+
+    A register sells only inside its open shift (at most one: a partial unique constraint).
+    Closed shifts are immutable; the manager's sign-off is the one thing written afterwards.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    # Client-generated: a register retrying "open shift" or "close shift" does it once.
+    id = models.UUIDField(primary_key=True)
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="shifts")
+    currency = models.CharField(max_length=3)
+    state = models.CharField(max_length=6, choices=State.choices, default=State.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    opening_float = money_field()
+    # {"<denomination>": <pieces>}, e.g. {"20.00": 2, "0.50": 4}: the count behind the float.
+    opening_denominations = models.JSONField(default=dict)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    counted_cash = money_field(null=True, blank=True)
+    counted_denominations = models.JSONField(default=dict, blank=True)
+    # Stored at close: later corrections (e.g. a refund booked afterwards) never change a closed shift.
+    expected_cash = money_field(null=True, blank=True)
+    variance = money_field(null=True, blank=True, help_text="Counted minus expected: negative is cash short.")
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the requests that opened and closed it: a retry must match, else it is a conflict.
+    open_fingerprint = models.CharField(max_length=64, editable=False)
+    close_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["register"], condition=Q(state="open"), name="shift_one_open_per_register"),
+            models.CheckConstraint(condition=Q(opening_float__gte=0), name="shift_opening_float_not_negative"),
+        ]
+        indexes = [models.Index(fields=["register", "opened_at"], name="shift_register_opened")]
+        permissions = [("sign_off_shift", "Can sign off a closed shift")]
+
+    def __str__(self):
+        return f"Shift of {self.register_id} opened {self.opened_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and Shift.objects.filter(pk=self.pk, state=Shift.State.CLOSED).exists():
+            raise ImmutableRecord(f"Shift {self.pk} is closed and cannot change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord(f"Shift {self.pk} is part of the books and cannot be deleted.")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class CashMovement(ImmutableModel):
+    """Cash put into or taken out of the drawer outside a sale, or the drawer opened without one."""
+
+    class Kind(models.TextChoices):
+        CASH_IN = "cash_in", "Cash in"
+        CASH_OUT = "cash_out", "Cash out"
+        NO_SALE = "no_sale", "No sale (drawer opened)"
+
+    # Client-generated: a retried cash out is recorded once.
+    id = models.UUIDField(primary_key=True)
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="cash_movements")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = money_field(help_text="Always positive; zero for a no-sale.")
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    request_fingerprint = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="no_sale") & Q(amount=0)) | (~Q(kind="no_sale") & Q(amount__gt=0)),
+                name="cashmovement_amount_fits_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"
+
+
 class Sale(ImmutableModel):
     # Client-generated; the primary key is the unique constraint that makes retries harmless.
     id = models.UUIDField(primary_key=True)
@@ -141,6 +235,9 @@ class Sale(ImmutableModel):
     offline = models.BooleanField(default=False, db_default=False)
     # SHA-256 of the request that created it: a replay must match, else it is a conflict.
     request_fingerprint = models.CharField(max_length=64, editable=False)
+    # The register's open shift when it was booked; empty only for an offline sale synced while no
+    # shift was open (reported in OfflineSyncIssue) and for sales from before shifts existed.
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="sales", null=True, blank=True)
 
     class Meta:
         ordering = ["-completed_at"]
@@ -220,6 +317,7 @@ class OfflineSyncIssue(ImmutableModel):
         INACTIVE_PRODUCT = "inactive_product", "Inactive product"
         PAYMENT_MISMATCH = "payment_mismatch", "Paid differs from total"
         REGISTER_DEACTIVATED = "register_deactivated", "Register deactivated"
+        NO_OPEN_SHIFT = "no_open_shift", "No open shift"
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="offline_issues")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
@@ -244,6 +342,138 @@ class OfflineSyncIssue(ImmutableModel):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.sku}"
+
+
+class Refund(ImmutableModel):
+    """Money and goods back to a customer: a new record referencing the original sale (when there
+    was a receipt), which is never edited."""
+
+    # Client-generated: a retried refund is booked once.
+    id = models.UUIDField(primary_key=True)
+    number = models.CharField(max_length=40, unique=True)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="refunds")
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="refunds")
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refunds")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="refunds")
+    # Empty: a return without receipt, which a supervisor approved.
+    original_sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="refunds", null=True, blank=True)
+    approval = models.ForeignKey(
+        "Approval", on_delete=models.PROTECT, related_name="+", null=True, blank=True, help_text="Without receipt."
+    )
+    currency = models.CharField(max_length=3)
+    total = money_field(help_text="Paid back, tax included.")
+    tax_total = money_field()
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    # SHA-256 of the request that created it: a retry must match, else it is a conflict.
+    request_fingerprint = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Refund {self.number}"
+
+
+class RefundLine(ImmutableModel):
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    sale_line = models.ForeignKey(
+        SaleLine, on_delete=models.PROTECT, related_name="refund_lines", null=True, blank=True
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField("SKU", max_length=64)
+    name = models.CharField(max_length=200)
+    quantity = quantity_field()
+    amount = money_field(help_text="Paid back for the line, tax included.")
+    tax_code = models.CharField(max_length=20)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    tax = money_field()
+
+    class Meta:
+        ordering = ["refund", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["refund", "position"], name="refundline_position_per_refund"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="refundline_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.name}"
+
+
+class RefundPayment(ImmutableModel):
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    amount = money_field()
+    reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["refund", "id"]
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.amount}"
+
+
+class Void(ImmutableModel):
+    """A completed sale cancelled in its own shift with a supervisor's approval: the reversal of
+    its stock and payments. The sale itself is never edited."""
+
+    id = models.UUIDField(primary_key=True)
+    sale = models.OneToOneField(Sale, on_delete=models.PROTECT, related_name="void")
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="voids")
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="voids")
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="voids")
+    approval = models.ForeignKey("Approval", on_delete=models.PROTECT, related_name="+")
+    total = money_field(help_text="The sale's total, reversed.")
+    cash_returned = money_field(help_text="Cash taken minus change given: what leaves the drawer.")
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_index=True)
+    request_fingerprint = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Void of {self.sale_id}"
+
+
+class JournalEntry(ImmutableModel):
+    """One completed sale, refund or void in its register's hash-chained journal.
+
+    ``hash`` = SHA-256(``prev_hash`` + the entry's canonical content, see ``sales/journal.py``);
+    numbers are gapless per register. ``manage.py verify_journal`` recomputes both.
+    """
+
+    class Kind(models.TextChoices):
+        SALE = "sale", "Sale"
+        REFUND = "refund", "Refund"
+        VOID = "void", "Void"
+
+    register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="journal_entries")
+    number = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sale = models.OneToOneField(Sale, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entry")
+    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entry")
+    void = models.OneToOneField(Void, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entry")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["register", "number"]
+        verbose_name_plural = "journal entries"
+        constraints = [
+            models.UniqueConstraint(fields=["register", "number"], name="journalentry_number_per_register"),
+            # An entry records exactly the one document its kind says.
+            models.CheckConstraint(
+                condition=Q(kind="sale", sale__isnull=False, refund__isnull=True, void__isnull=True)
+                | Q(kind="refund", sale__isnull=True, refund__isnull=False, void__isnull=True)
+                | Q(kind="void", sale__isnull=True, refund__isnull=True, void__isnull=False),
+                name="journalentry_one_document_of_its_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.register_id}/{self.number} {self.kind}"
 
 
 class StaffPin(models.Model):

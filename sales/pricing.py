@@ -5,13 +5,15 @@ Rounding rules (the offline register's JavaScript must follow the same ones):
 - a line's amount is ``unit_price × quantity × (1 − discount/100)``, rounded once;
 - tax is computed per tax rate on the sum of that rate's line amounts, rounded once per rate:
   included in tax-inclusive stores (``gross × rate / (100 + rate)``), added on top otherwise.
+Refunds (server only): each line's share of its rate's gross and tax, split so the lines add up
+to what the sale charged; a partial return refunds its share of that, rounded cumulatively.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
-from retailpos.money import quantize_money
+from retailpos.money import currency_exponent, quantize_money
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -128,3 +130,62 @@ def settle(total: Decimal, tenders: Iterable[Tender]) -> Settlement:
         change=max(paid - total, ZERO) if non_cash <= total else ZERO,
         non_cash_excess=max(non_cash - total, ZERO),
     )
+
+
+# --- Refunds -------------------------------------------------------------------------------
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal], *, currency: str) -> list[Decimal]:
+    """Split ``total`` in proportion to ``weights``, each part in the currency's minor unit, the
+    parts adding up to exactly ``total`` (the leftover units go to the largest remainders)."""
+    weight_sum = sum(weights, ZERO)
+    if not weights or weight_sum == 0:
+        return [ZERO for _ in weights]
+    unit = currency_exponent(currency)
+    exact = [total * weight / weight_sum for weight in weights]
+    parts = [value.quantize(unit, rounding=ROUND_DOWN) for value in exact]
+    leftover_units = int((total - sum(parts, ZERO)) / unit)
+    by_remainder = sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for index in by_remainder[:leftover_units]:
+        parts[index] += unit
+    return parts
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    tax_code: str
+    tax_rate: Decimal
+    amount: Decimal  # the line's amount after discount, on the store's price basis
+
+
+@dataclass(frozen=True)
+class PaidForLine:
+    gross: Decimal  # what the customer paid for the whole line, tax included
+    tax: Decimal  # the tax in it
+
+
+def paid_per_line(lines: Sequence[SoldLine], taxes: Sequence[TaxLine], *, currency: str) -> list[PaidForLine]:
+    """What the customer paid for each line: its share of its rate's gross and tax as the sale
+    charged them (tax is computed per rate on the sum of the rate's lines), so that the lines of
+    a sale add up to exactly its total and tax."""
+    paid: list[PaidForLine | None] = [None] * len(lines)
+    for tax_line in taxes:
+        indexes = [
+            i for i, line in enumerate(lines) if (line.tax_code, line.tax_rate) == (tax_line.code, tax_line.rate)
+        ]
+        weights = [lines[i].amount for i in indexes]
+        grosses = allocate(tax_line.gross, weights, currency=currency)
+        line_taxes = allocate(tax_line.tax, weights, currency=currency)
+        for i, gross, tax in zip(indexes, grosses, line_taxes, strict=True):
+            paid[i] = PaidForLine(gross=gross, tax=tax)
+    return [line if line is not None else PaidForLine(ZERO, ZERO) for line in paid]
+
+
+def refund_share(
+    paid: Decimal, *, sold: Decimal, returned_before: Decimal, returning: Decimal, currency: str
+) -> Decimal:
+    """What ``returning`` of the ``sold`` units are worth of the ``paid`` amount, after
+    ``returned_before`` units were refunded: rounded cumulatively, so returning every unit, at
+    once or in parts, refunds exactly ``paid`` and never more."""
+    before = quantize_money(paid * returned_before / sold, currency)
+    return quantize_money(paid * (returned_before + returning) / sold, currency) - before

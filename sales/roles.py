@@ -10,6 +10,14 @@ ALL_PERMISSIONS = ["*"]
 _CASHIER_PERMISSIONS = [
     "sales.add_sale",
     "sales.view_sale",
+    # Shifts at the counter: open, cash in/out, no-sale, X report, blind close.
+    "sales.add_shift",
+    "sales.view_shift",
+    "sales.add_cashmovement",
+    # Returns with a receipt; without one, and post-voids, also need a supervisor's approval.
+    "sales.add_refund",
+    "sales.view_refund",
+    "sales.add_void",
     "inventory.view_product",
     # Attach, find and add customers at the counter.
     "loyalty.view_customer",
@@ -69,7 +77,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_cartline",
         "sales.view_cartpayment",
         "sales.view_offlinesyncissue",
+        "sales.view_cashmovement",
+        "sales.sign_off_shift",
         "audit.view_auditentry",
+        "sales.view_refundline",
+        "sales.view_refundpayment",
+        "sales.view_void",
+        "sales.view_journalentry",
         # Loyalty: customers (adjust points, export, anonymise), the rules and tiers; the ledger is read-only.
         *[f"loyalty.{action}_customer" for action in ("change", "delete")],
         "loyalty.view_pointsentry",

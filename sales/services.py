@@ -24,11 +24,12 @@ from loyalty.exceptions import LoyaltyError
 from loyalty.rules import EarnLine
 from retailpos.db import insert_row_sql, unnest_insert_sql
 from retailpos.money import quantize_money
-from sales import pricing
+from sales import journal, pricing
 from sales.card_numbers import contains_card_number
 from sales.exceptions import (
     EmptySale,
     InvalidLine,
+    NoOpenShift,
     OfflineReceiptNumberInvalid,
     PaymentInvalid,
     ProductNotFound,
@@ -41,12 +42,14 @@ from sales.models import (
     Cart,
     CartLine,
     CartPayment,
+    JournalEntry,
     OfflineSyncIssue,
     Payment,
     PaymentMethod,
     Sale,
     SaleLine,
     SaleTax,
+    Shift,
 )
 from sales.receipts import receipt_document
 
@@ -132,7 +135,10 @@ def complete_sale(
 
     try:
         with transaction.atomic(durable=True):
-            sequence, register_prints = _next_receipt_sequence(register)
+            counters = _next_receipt_sequence(register)
+            sequence, shift_id = counters.receipt_sequence, counters.shift_id
+            if shift_id is None and not offline:
+                raise NoOpenShift.at(register)
             if cart is not None:
                 _lock_cart_for_checkout(cart, sale_id)
             sale = Sale(
@@ -154,8 +160,9 @@ def complete_sale(
                 change=settlement.change,
                 created_at=created_at or timezone.now(),
                 request_fingerprint=fingerprint,
+                shift_id=shift_id,
             )
-            _insert_sale(sale, lines, totals, payments)
+            _insert_sale(sale, lines, totals, payments, counters)
             if points_request is not None:
                 _record_points(points_request, sale, lines, totals, cashier)
             balances = record_movements(
@@ -171,13 +178,18 @@ def complete_sale(
                 _record_offline_sync_issues(sale, lines, balances, settlement)
             if cart is not None:
                 _reset_cart(cart)
-            if register_prints:
+            if counters.has_printer:
                 queue_print_job(
                     register_id=register.pk,
                     kind=PrintJob.Kind.RECEIPT,
                     payload=receipt_document(sale),
                     sale_id=sale.pk,
                 )
+    except NoOpenShift:
+        # A sale booked during a shift since closed is still the same sale when it is retried.
+        if replay := _replayed_sale(sale_id, fingerprint):
+            return replay
+        raise
     except IntegrityError:
         # The id is taken: booked before, or by a concurrent request that has just committed.
         if replay := _replayed_sale(sale_id, fingerprint):
@@ -359,35 +371,57 @@ def _settle(
     return settlement
 
 
-def _next_receipt_sequence(register: Register) -> tuple[int, bool]:
-    """Take the register's next receipt number, and whether it has an active receipt printer.
+@dataclass(frozen=True)
+class _RegisterCounters:
+    receipt_sequence: int
+    has_printer: bool
+    shift_id: uuid.UUID | None  # None: no shift is open
+    journal_number: int
+    journal_prev_hash: str
 
-    The row stays locked until commit. Asking about the printer in the same statement keeps a
-    sale at a register without a printer at the queries it always took.
+
+def _next_receipt_sequence(register: Register) -> _RegisterCounters:
+    """Take the register's next receipt and journal numbers, the journal head's hash, whether the
+    register has an active receipt printer, and its open shift.
+
+    The register row stays locked until commit, and on PostgreSQL the open shift's row is share-locked:
+    a close (which locks it for update) waits for this sale and counts it, and a sale waiting behind
+    a close finds the shift closed (the locked row is re-checked). Asking about the printer, the
+    shift and the journal in the same statement keeps a sale at the queries it always took.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(_next_receipt_sequence_sql(), [register.pk, register.pk, register.pk])
+        sequence, journal_number, head_hash, has_printer, shift_id = cursor.fetchone()
+        if shift_id is not None and not isinstance(shift_id, uuid.UUID):
+            shift_id = uuid.UUID(shift_id)  # SQLite answers with the hex string
+        return _RegisterCounters(sequence, bool(has_printer), shift_id, journal_number, head_hash)
+
+
+@cache
+def _next_receipt_sequence_sql() -> str:
     quote = connection.ops.quote_name
     table, printer_table = quote(Register._meta.db_table), quote(Printer._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_receipt_number = last_receipt_number + 1 WHERE id = %s "
-            f"RETURNING last_receipt_number, EXISTS (SELECT 1 FROM {printer_table} "
-            "WHERE register_id = %s AND active)",
-            [register.pk, register.pk],
-        )
-        sequence, has_printer = cursor.fetchone()
-        return sequence, bool(has_printer)
+    shift_table = quote(Shift._meta.db_table)
+    lock = " FOR SHARE" if connection.features.has_select_for_update else ""
+    return (
+        f"WITH open_shift AS (SELECT id FROM {shift_table} WHERE register_id = %s AND state = 'open'{lock}) "
+        f"UPDATE {table} SET last_receipt_number = last_receipt_number + 1, "
+        "last_journal_number = last_journal_number + 1 WHERE id = %s "
+        "RETURNING last_receipt_number, last_journal_number, journal_head_hash, "
+        f"EXISTS (SELECT 1 FROM {printer_table} WHERE register_id = %s AND active), (SELECT id FROM open_shift)"
+    )
 
 
-_LINE_FIELDS = (
-    "position", "product", "sku", "name", "barcode", "quantity", "unit_price", "discount_percent",
-    "discount_amount", "tax_code", "tax_rate", "amount",
-)  # fmt: skip
-_TAX_FIELDS = ("code", "rate", "net", "tax", "gross")
-_PAYMENT_FIELDS = ("method", "amount", "reference")
+# The columns written are the figures the journal covers.
+_LINE_FIELDS = journal.SALE_LINE_FIELDS
+_TAX_FIELDS = journal.SALE_TAX_FIELDS
+_PAYMENT_FIELDS = journal.SALE_PAYMENT_FIELDS
+_JOURNAL_FIELDS = ("register", "number", "kind", "sale", "prev_hash", "hash")
 
 
-def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments) -> None:
-    """Write the sale with its lines (snapshots of the products), taxes and payments."""
+def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments, counters: _RegisterCounters) -> None:
+    """Write the sale with its lines (snapshots of the products), taxes and payments, and its
+    journal entry chained to the register's head, which moves to it."""
     sale.completed_at = timezone.now()
     line_rows = [
         (
@@ -408,13 +442,29 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments) -> None:
     ]
     tax_rows = [(tax.code, tax.rate, tax.net, tax.tax, tax.gross) for tax in totals.taxes]
     payment_rows = [(p.method, p.amount, p.reference) for p in payments]
+
+    def journal_entry():
+        return journal.new_entry(
+            register_id=sale.register_id,
+            number=counters.journal_number,
+            prev_hash=counters.journal_prev_hash,
+            kind=JournalEntry.Kind.SALE,
+            document=journal.sale_document(sale, line_rows, tax_rows, payment_rows),
+            sale=sale,
+        )
+
     if connection.vendor != "postgresql":
-        sale.save(force_insert=True)
+        sale.save(force_insert=True)  # sets completed_at (auto_now_add), which the entry covers
         SaleLine.objects.bulk_create(_models_of(SaleLine, sale, _LINE_FIELDS, line_rows))
         SaleTax.objects.bulk_create(_models_of(SaleTax, sale, _TAX_FIELDS, tax_rows))
         Payment.objects.bulk_create(_models_of(Payment, sale, _PAYMENT_FIELDS, payment_rows))
+        entry = journal_entry()
+        entry.save(force_insert=True)
+        journal.move_head(sale.register_id, entry.hash)
         return
-    # PostgreSQL, the checkout's hot path: the four inserts in one statement, one round trip.
+    entry = journal_entry()
+    # PostgreSQL, the checkout's hot path: the inserts and the journal head's move in one
+    # statement, one round trip.
     with connection.cursor() as cursor:
         cursor.execute(
             _insert_sale_sql(),
@@ -426,20 +476,27 @@ def _insert_sale(sale: Sale, lines, totals: pricing.Totals, payments) -> None:
                 *_columns(tax_rows, len(_TAX_FIELDS)),
                 sale.pk,
                 *_columns(payment_rows, len(_PAYMENT_FIELDS)),
+                *(getattr(entry, JournalEntry._meta.get_field(name).attname) for name in _JOURNAL_FIELDS),
+                entry.hash,
+                sale.register_id,
             ],
         )
-    sale._state.adding = False
-    sale._state.db = connection.alias
+    for written in (sale, entry):
+        written._state.adding = False
+        written._state.db = connection.alias
 
 
 @cache
 def _insert_sale_sql() -> str:
     sale_fields = tuple(field.name for field in Sale._meta.concrete_fields)
+    quote = connection.ops.quote_name
     return (
         f"WITH sale AS ({insert_row_sql(Sale, sale_fields)}), "
         f"lines AS ({unnest_insert_sql(SaleLine, ('sale',), _LINE_FIELDS)}), "
-        f"taxes AS ({unnest_insert_sql(SaleTax, ('sale',), _TAX_FIELDS)}) "
-        f"{unnest_insert_sql(Payment, ('sale',), _PAYMENT_FIELDS)}"
+        f"taxes AS ({unnest_insert_sql(SaleTax, ('sale',), _TAX_FIELDS)}), "
+        f"payments AS ({unnest_insert_sql(Payment, ('sale',), _PAYMENT_FIELDS)}), "
+        f"journal AS ({insert_row_sql(JournalEntry, _JOURNAL_FIELDS)}) "
+        f"UPDATE {quote(Register._meta.db_table)} SET journal_head_hash = %s WHERE id = %s"
     )
 
 
@@ -480,6 +537,12 @@ def _record_offline_sync_issues(
     def money(amount):
         return f"{quantize_money(amount, store.currency)} {store.currency}"
 
+    if sale.shift_id is None:
+        note(
+            OfflineSyncIssue.Kind.NO_OPEN_SHIFT,
+            description=f"Register {sale.register.code} had no open shift when this sale, rung up offline, synced: "
+            "it is booked outside any shift and its cash is in no shift's count.",
+        )
     if not sale.register.active:
         note(
             OfflineSyncIssue.Kind.REGISTER_DEACTIVATED,

@@ -24,4 +24,6 @@ urlpatterns = [
     path("<slug:code>/complete/", views.complete, name="complete"),
     path("<slug:code>/cancel/", views.cancel, name="cancel"),
     path("<slug:code>/receipts/<uuid:sale_id>/", views.receipt, name="receipt"),
+    path("<slug:code>/returns/", views.returns, name="returns"),
+    path("<slug:code>/returns/refund/", views.refund, name="refund"),
 ]

@@ -27,7 +27,7 @@ from loyalty import selectors as loyalty_selectors
 from loyalty import services as loyalty_services
 from loyalty.exceptions import LoyaltyError
 from loyalty.rules import looks_like_card_number
-from sales import access, forms, selectors, services
+from sales import access, forms, refunds, selectors, services
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
 from sales.exceptions import ProductNotFound, SaleError, StaleCart
 from sales.models import Cart, CartLine, Sale
@@ -378,3 +378,89 @@ def service_worker(request):
 @cache
 def _service_worker_source() -> str:
     return Path(finders.find("js/sw.js")).read_text()
+
+
+# --- Returns ------------------------------------------------------------------------------------
+
+
+def returns_view(view):
+    """A cashier view that also needs ``sales.add_refund``."""
+    return cashier_view(permission_required("sales.add_refund", raise_exception=True)(view))
+
+
+@require_GET
+@returns_view
+def returns(request, register):
+    """The Return mode: a receipt's number or scanned code → its lines with what can still be returned."""
+    code = request.GET.get("receipt", "")
+    context = {"register": register, "receipt": code}
+    if code:
+        try:
+            context = _return_context(register, refunds.find_sale_for_return(code), receipt=code)
+        except SaleError as exc:
+            context["error"] = exc.message
+    template = "sales/partials/return-sale.html" if request.htmx else "sales/returns.html"
+    return render(request, template, context)
+
+
+@require_POST
+@returns_view
+def refund(request, register):
+    form = forms.RefundForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(forms.first_error(form), status=400)
+    sale = get_object_or_404(Sale, pk=form.cleaned_data["sale"])
+    quantities = {}
+    try:
+        quantities = form.quantities(refunds.returnable_lines(sale))
+        picked = [
+            refunds.ReturnLine(quantity=quantity, sale_line_id=line_id)
+            for line_id, quantity in quantities.items()
+            if quantity
+        ]
+        result = refunds.refund_sale(
+            refund_id=form.cleaned_data["refund_id"],
+            register=register,
+            cashier=request.user,
+            sale=sale,
+            lines=picked,
+            to_original_tender=form.cleaned_data["tender"] == "original",
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except SaleError as exc:
+        context = _return_context(
+            register,
+            sale,
+            refund_id=form.cleaned_data["refund_id"],
+            quantities=quantities,
+            tender=form.cleaned_data["tender"],
+            reason=form.cleaned_data["reason"],
+            error=exc.message,
+        )
+        return render(request, "sales/partials/return-sale.html", context)
+    context = {
+        "register": register,
+        "refund": result.refund,
+        "document": refunds.refund_receipt_document(result.refund),
+    }
+    return render(request, "sales/partials/return-done.html", context)
+
+
+def _return_context(register, sale, *, refund_id=None, quantities=None, tender="cash", **extra) -> dict:
+    """The original's lines, each with what can still be returned and the quantity typed (if any).
+
+    The refund's id is made with the form, so a double-submitted or retried Refund books once.
+    """
+    quantities = quantities or {}
+    rows = [(item, quantities.get(item.line.pk)) for item in refunds.returnable_lines(sale)]
+    methods = set(sale.payments.values_list("method", flat=True))
+    return {
+        "register": register,
+        "sale": sale,
+        "rows": rows,
+        "refund_id": refund_id or uuid.uuid4(),
+        "tender": tender,
+        "original_tender": bool(methods - {"cash"}),
+        **extra,
+    }

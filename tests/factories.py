@@ -1,8 +1,10 @@
+import uuid
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from devices.models import Register
 from inventory.barcodes import make_ean13
@@ -10,6 +12,7 @@ from inventory.models import Category, Product, Store, TaxRate
 from loyalty.models import Customer
 from loyalty.rules import make_card_number
 from sales import roles
+from sales.models import Shift
 
 
 class StoreFactory(factory.django.DjangoModelFactory):
@@ -56,13 +59,33 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
 
 class RegisterFactory(factory.django.DjangoModelFactory):
+    """A register ready to sell: with an open shift (a float of 0) unless ``open_shift=False``."""
+
     class Meta:
         model = Register
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     store = factory.SubFactory(StoreFactory)
     code = factory.Sequence(lambda n: f"T{n}")
     name = factory.LazyAttribute(lambda o: f"Register {o.code}")
+
+    @factory.post_generation
+    def open_shift(self, create, extracted, **kwargs):
+        if create and extracted is not False and not self.shifts.filter(state=Shift.State.OPEN).exists():
+            ShiftFactory(register=self)
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shift
+
+    id = factory.LazyFunction(uuid.uuid4)
+    register = factory.SubFactory(RegisterFactory, open_shift=False)
+    currency = factory.LazyAttribute(lambda o: o.register.store.currency)
+    opened_by = factory.LazyFunction(lambda: get_user_model().objects.get_or_create(username="shift-opener")[0])
+    opened_at = factory.LazyFunction(timezone.now)
+    opening_float = Decimal("0")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

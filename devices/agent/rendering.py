@@ -27,6 +27,8 @@ def render_job(kind: str, payload: dict, *, printer: dict) -> bytes:
         paper.escpos.cashdraw(2)
     elif kind == "test_page":
         render_test_page(paper, payload)
+    elif kind == "report":
+        render_report(paper, payload)
     else:
         raise UnsupportedJob(f"This agent cannot print jobs of kind {kind!r}.")
     return paper.escpos.output
@@ -142,6 +144,27 @@ def render_receipt(paper: Paper, document: dict) -> None:
     paper.escpos.cut()
     if document.get("open_drawer"):
         paper.escpos.cashdraw(2)
+
+
+def render_report(paper: Paper, document: dict) -> None:
+    """A titled report: rows of [label, value] (an empty row is a rule), e.g. a shift's Z report."""
+    if document.get("version") != 1:
+        raise UnsupportedJob(f"Report document version {document.get('version')!r} is newer than this agent.")
+    paper.line(document["title"], align="center", bold=True, double_height=True)
+    if document.get("subtitle"):
+        paper.line(document["subtitle"], align="center")
+    paper.rule()
+    for row in document["rows"]:
+        if not row:
+            paper.rule()
+        elif len(row) == 1:
+            paper.line(str(row[0]))
+        else:
+            paper.columns_line(str(row[0]), str(row[1]))
+    paper.rule()
+    if document.get("footer"):
+        paper.line(document["footer"])
+    paper.escpos.cut()
 
 
 def render_test_page(paper: Paper, document: dict) -> None:

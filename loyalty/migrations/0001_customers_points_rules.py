@@ -174,7 +174,7 @@ class Migration(migrations.Migration):
                         condition=models.Q(
                             models.Q(("kind", "earn"), ("points__gte", 0), ("sale_id__isnull", False)),
                             models.Q(("kind", "redeem"), ("points__lt", 0), ("sale_id__isnull", False)),
-                            models.Q(("kind", "reversal"), ("points__lte", 0), ("refund_id__isnull", False)),
+                            models.Q(("kind", "reversal"), ("refund_id__isnull", False)),
                             models.Q(
                                 ("kind", "adjustment"),
                                 models.Q(("points", 0), _negated=True),

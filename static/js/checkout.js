@@ -128,12 +128,15 @@ const SHORTCUTS = {
     $("#search")?.select();
   },
   F4: () => openTender("cash"),
+  // The Return mode (returns.js): its own page, F6 there comes back.
+  F6: () => window.location.assign(root.dataset.returnsUrl),
   F8: () => openTender("card"),
   F9: () => openTender("mobile"),
   F10: () => {
     if ($("#tender-form input[name=method][value=points]")) openTender("points");
   },
-  F6: () => {
+  // The loyalty customer: find by phone, card or name, or add one (F6 is the Return mode).
+  F3: () => {
     const find = $("#customer .customer__find");
     if (!find) return;
     find.open = true;

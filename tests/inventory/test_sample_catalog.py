@@ -1,4 +1,5 @@
 import io
+from decimal import Decimal
 
 from django.core.management import call_command
 
@@ -6,6 +7,7 @@ from devices.models import Register
 from inventory.barcodes import is_valid_gtin
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.sample_catalog import generate_products
+from sales.models import Shift
 
 
 def test_sample_catalogue_is_realistic_and_deterministic():
@@ -26,6 +28,9 @@ def test_seed_demo_is_idempotent_and_prints_logins(db, settings, tmp_path):
 
     assert Product.objects.count() == 30
     assert Register.objects.filter(store__code="main").count() == 2
+    # Ready to sell at once: one open shift per demo register, however often the command runs.
+    assert sorted(Shift.objects.filter(state="open").values_list("register__code", flat=True)) == ["R1", "R2"]
+    assert {shift.opening_float for shift in Shift.objects.all()} == {Decimal("100.00")}
     assert StockMovement.objects.filter(reason="opening").count() == 30
     assert all(level.on_hand > 0 for level in StockLevel.objects.all())
     # The same logins are printed both times, and they work.

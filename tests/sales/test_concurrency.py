@@ -156,3 +156,75 @@ def test_an_offline_sale_replayed_from_two_threads_at_once_books_once_and_report
     assert sorted(OfflineSyncIssue.objects.values_list("kind", flat=True)) == ["negative_stock", "price_changed"]
     register.refresh_from_db()
     assert register.last_receipt_number == 1
+
+
+@requires_postgres
+def test_two_cashiers_opening_a_shift_on_one_register_at_once_open_one(store, cashier, manager):
+    from sales.exceptions import ShiftAlreadyOpen
+    from sales.models import Shift
+    from sales.shifts import open_shift
+
+    register = RegisterFactory(store=store, code="S1", open_shift=False)
+    users = [cashier, manager]
+
+    def open_one(index):
+        try:
+            return open_shift(
+                shift_id=uuid.uuid4(), register=register, opened_by=users[index], opening_counts={"10.00": index + 1}
+            )
+        except ShiftAlreadyOpen as refused:
+            return refused
+
+    results = run_in_threads(2, open_one)
+
+    opened = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, ShiftAlreadyOpen)]
+    assert len(opened) == 1 and opened[0].created and len(refused) == 1
+    assert "already has an open shift" in refused[0].message
+    assert Shift.objects.filter(register=register).count() == 1
+
+
+@requires_postgres
+def test_sales_racing_the_close_are_counted_in_it_or_refused(store, cashier, standard_rate, stock):
+    from sales.exceptions import NoOpenShift
+    from sales.models import Shift
+    from sales.shifts import close_shift, open_shift
+
+    register = RegisterFactory(store=store, code="S2", open_shift=False)
+    product = stock(ProductFactory(sku="RACE", price=D("1.00"), tax_rate=standard_rate), 1000)
+    shift = open_shift(shift_id=uuid.uuid4(), register=register, opened_by=cashier, opening_counts={"10.00": 1}).shift
+    sellers, sales_each = 3, 15
+
+    def work(index):
+        if index == sellers:  # the closer: waits for the first sale, then closes mid-stream
+            for _ in range(500):
+                if Sale.objects.filter(register=register).exists():
+                    break
+                threading.Event().wait(0.01)
+            return close_shift(shift_id=shift.pk, register=register, closed_by=cashier, counted_counts={})
+        outcomes = []
+        for _ in range(sales_each):
+            try:
+                sale = complete_sale(
+                    register=register,
+                    cashier=cashier,
+                    sale_id=uuid.uuid4(),
+                    lines=[LineRequest(product, D("1"))],
+                    payments=[PaymentRequest("cash", D("1.00"))],
+                ).sale
+                outcomes.append(sale.shift_id)
+            except NoOpenShift:
+                outcomes.append("refused")
+        return outcomes
+
+    results = run_in_threads(sellers + 1, work)
+
+    closed = Shift.objects.get(pk=shift.pk)
+    booked = Sale.objects.filter(register=register)
+    assert booked.exists()
+    assert all(sale.shift_id == shift.pk for sale in booked)  # nothing booked outside the shift
+    # Every sale booked in the shift is in the cash it expected at close: 10.00 float + 1.00 each.
+    assert closed.expected_cash == D("10.00") + booked.count()
+    assert sum(outcome == "refused" for outcomes in results[:sellers] for outcome in outcomes) == (
+        sellers * sales_each - booked.count()
+    )

@@ -4,6 +4,7 @@ Safe to run again: it only adds what is missing, and prints the demo logins each
 """
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,6 +17,8 @@ from devices.models import Register
 from inventory.models import Store
 from inventory.sample_catalog import install_sample_catalog
 from sales import roles
+from sales.models import Shift
+from sales.shifts import open_shift
 
 DEMO_USERS = [
     # username, role, is_staff (may open the back office)
@@ -23,6 +26,9 @@ DEMO_USERS = [
     ("supervisor", roles.SUPERVISOR, False),
     ("manager", roles.MANAGER, True),
 ]
+
+# The opening float of the demo shifts: 100.00 in notes and coins.
+DEMO_FLOAT = {"20.00": 2, "10.00": 4, "5.00": 2, "1.00": 5, "0.50": 6, "0.20": 5, "0.10": 10}
 
 
 class Command(BaseCommand):
@@ -46,13 +52,22 @@ class Command(BaseCommand):
             for code, name in (("R1", "Register 1"), ("R2", "Register 2")):
                 Register.objects.get_or_create(code=code, defaults={"store": store, "name": name})
             passwords = self._demo_users()
+            self._open_demo_shifts(opened_by=get_user_model().objects.get(username="cashier"))
         created = install_sample_catalog(store=store, count=products)
-        self.stdout.write(f"Demo store {store.code}: {created} products added, registers R1 and R2.")
+        self.stdout.write(
+            f"Demo store {store.code}: {created} products added, registers R1 and R2 (each with an open shift)."
+        )
         if demo_agent:
             self._demo_agent(Register.objects.get(code="R1"), demo_agent)
         self.stdout.write(self.style.SUCCESS(f"Demo logins ({demo_agent or 'http://127.0.0.1:8000'}/):"))
         for username, password in passwords.items():
             self.stdout.write(f"  {username:<10} password: {password}")
+
+    def _open_demo_shifts(self, *, opened_by) -> None:
+        """Leave R1 and R2 ready to sell: a shift with a 100.00 float on each that has none open."""
+        for register in Register.objects.filter(code__in=["R1", "R2"]).select_related("store"):
+            if not Shift.objects.filter(register=register, state=Shift.State.OPEN).exists():
+                open_shift(shift_id=uuid.uuid4(), register=register, opened_by=opened_by, opening_counts=DEMO_FLOAT)
 
     def _demo_agent(self, register, server: str) -> None:
         agent = install_demo_print_agent(

@@ -9,7 +9,7 @@ from sales.roles import migrate_role_groups
 class Migration(migrations.Migration):
     dependencies = [
         ("loyalty", "0001_customers_points_rules"),
-        ("sales", "0008_approvals_roles_audit_log"),
+        ("sales", "0009_journal_refunds_voids"),
     ]
 
     operations = [
@@ -45,6 +45,14 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name="payment",
+            name="method",
+            field=models.CharField(
+                choices=[("cash", "Cash"), ("card", "Card"), ("mobile", "Mobile / QR"), ("points", "Points")],
+                max_length=10,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="refundpayment",
             name="method",
             field=models.CharField(
                 choices=[("cash", "Cash"), ("card", "Card"), ("mobile", "Mobile / QR"), ("points", "Points")],
