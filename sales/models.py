@@ -318,6 +318,7 @@ class OfflineSyncIssue(ImmutableModel):
         PAYMENT_MISMATCH = "payment_mismatch", "Paid differs from total"
         REGISTER_DEACTIVATED = "register_deactivated", "Register deactivated"
         NO_OPEN_SHIFT = "no_open_shift", "No open shift"
+        LOYALTY_CUSTOMER = "loyalty_customer", "Loyalty customer unknown"
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="offline_issues")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")

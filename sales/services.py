@@ -21,6 +21,7 @@ from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
 from loyalty import services as loyalty
 from loyalty.exceptions import LoyaltyError
+from loyalty.models import Customer
 from loyalty.rules import EarnLine
 from retailpos.db import insert_row_sql, unnest_insert_sql
 from retailpos.money import quantize_money
@@ -127,7 +128,7 @@ def complete_sale(
         totals = price_lines(lines, store=store)
         # Offline, the register totalled with the tax rates it knew; what was paid stands.
         settlement = _settle(totals.total, payments, currency=store.currency, must_match=not offline)
-        points_request = _prepare_points(customer_id, payments, offline=offline)
+        points_request, customer_problem = _prepare_points(customer_id, payments, offline=offline)
     except SaleError:
         if replay := _replayed_sale(sale_id, fingerprint):
             return replay
@@ -146,7 +147,8 @@ def complete_sale(
                 store=store,
                 register=register,
                 cashier=cashier,
-                customer_id=customer_id,
+                # An offline sale whose customer the server does not know is booked without one (reported).
+                customer_id=None if customer_problem == CUSTOMER_UNKNOWN else customer_id,
                 receipt_sequence=sequence,
                 receipt_number=offline_receipt_number or f"{register.code}-{sequence:06d}",
                 offline=offline,
@@ -175,7 +177,7 @@ def complete_sale(
                 allow_negative=True if offline else None,
             )
             if offline:
-                _record_offline_sync_issues(sale, lines, balances, settlement)
+                _record_offline_sync_issues(sale, lines, balances, settlement, customer_problem=customer_problem)
             if cart is not None:
                 _reset_cart(cart)
             if counters.has_printer:
@@ -204,8 +206,12 @@ def complete_sale(
     return CompletedSale(sale=sale, created=True, totals=totals)
 
 
-def _prepare_points(customer_id, payments, *, offline: bool) -> "loyalty.SalePointsRequest | None":
-    """What the sale's customer earns and redeems, checked before the transaction (None: no customer)."""
+CUSTOMER_UNKNOWN = "unknown"
+
+
+def _prepare_points(customer_id, payments, *, offline: bool) -> "tuple[loyalty.SalePointsRequest | None, str]":
+    """What the sale's customer earns and redeems, checked before the transaction (None: no customer),
+    and for an offline sale why its customer earns nothing (the sale stands; the problem is reported)."""
     redeem = sum((p.amount for p in payments if p.method == PaymentMethod.POINTS), ZERO)
     if redeem and customer_id is None:
         raise PaymentInvalid("Paying with points needs a customer on the sale.")
@@ -213,10 +219,13 @@ def _prepare_points(customer_id, payments, *, offline: bool) -> "loyalty.SalePoi
         # Offline the balance cannot be locked: another register may be spending it right now.
         raise PaymentInvalid("Points can only be redeemed while the register is online.")
     if customer_id is None:
-        return None
+        return None, ""
     try:
-        return loyalty.prepare_sale_points(customer_id=customer_id, redeem_amount=redeem)
+        return loyalty.prepare_sale_points(customer_id=customer_id, redeem_amount=redeem), ""
     except LoyaltyError as error:
+        if offline and error.field == "customer":
+            known = Customer.objects.filter(pk=customer_id).exists()
+            return None, (error.message if known else CUSTOMER_UNKNOWN)
         raise (PaymentInvalid if error.field == "payments" else SaleError)(error.message, field=error.field) from None
 
 
@@ -511,7 +520,12 @@ def _models_of(model, sale: Sale, fields, rows: list[tuple]) -> list:
 
 
 def _record_offline_sync_issues(
-    sale: Sale, lines: Sequence[LineRequest], balances: dict[int, Decimal], settlement: pricing.Settlement
+    sale: Sale,
+    lines: Sequence[LineRequest],
+    balances: dict[int, Decimal],
+    settlement: pricing.Settlement,
+    *,
+    customer_problem: str = "",
 ) -> None:
     """Write down what the online path would have refused or priced otherwise; the sale stands.
 
@@ -547,6 +561,14 @@ def _record_offline_sync_issues(
         note(
             OfflineSyncIssue.Kind.REGISTER_DEACTIVATED,
             description=f"Register {sale.register.code} was deactivated before this sale, rung up offline, synced.",
+        )
+    if customer_problem:
+        note(
+            OfflineSyncIssue.Kind.LOYALTY_CUSTOMER,
+            description="The loyalty customer of this sale, rung up offline, is not on the server: booked without "
+            "a customer, no points awarded."
+            if customer_problem == CUSTOMER_UNKNOWN
+            else f"{customer_problem} No points awarded for this sale, rung up offline.",
         )
     if settlement.remaining or settlement.non_cash_excess:
         note(

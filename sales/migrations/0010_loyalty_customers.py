@@ -59,6 +59,22 @@ class Migration(migrations.Migration):
                 max_length=10,
             ),
         ),
+        migrations.AlterField(
+            model_name="offlinesyncissue",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("price_changed", "Price changed"),
+                    ("negative_stock", "Stock below zero"),
+                    ("inactive_product", "Inactive product"),
+                    ("payment_mismatch", "Paid differs from total"),
+                    ("register_deactivated", "Register deactivated"),
+                    ("no_open_shift", "No open shift"),
+                    ("loyalty_customer", "Loyalty customer unknown"),
+                ],
+                max_length=20,
+            ),
+        ),
         # Cashiers find and add customers; managers run the loyalty back office.
         migrations.RunPython(migrate_role_groups, migrations.RunPython.noop),
     ]

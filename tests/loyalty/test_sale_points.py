@@ -194,3 +194,36 @@ def test_points_need_a_customer_and_the_register_online(api, register, product, 
     assert "needs a customer" in answers[0].json()["payments"][0]
     assert "online" in answers[1].json()["payments"][0]
     assert balance(customer.pk) == 500
+
+
+def test_an_offline_sale_whose_customer_the_server_does_not_know_is_booked_and_reported(
+    api, register, product, program
+):
+    from sales.models import OfflineSyncIssue
+
+    unknown = type("C", (), {"pk": uuid.uuid4()})
+    body = sale_body(unknown, offline_receipt_number="R1-OFF-3fa2c91e-000007", created_at="2026-12-01T09:30:00Z")
+
+    first, again = api.post(URL, body, format="json"), api.post(URL, body, format="json")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    sale = Sale.objects.get()
+    assert sale.customer_id is None
+    issue = OfflineSyncIssue.objects.get(sale=sale)
+    assert issue.kind == "loyalty_customer" and "no points awarded" in issue.description
+    assert not PointsEntry.objects.exists()
+
+
+def test_an_offline_sale_of_a_customer_anonymised_meanwhile_is_booked_without_points(api, register, product, customer):
+    from loyalty.services import anonymise_customer
+    from sales.models import OfflineSyncIssue
+
+    anonymise_customer(customer=customer, user=None)
+    body = sale_body(customer, offline_receipt_number="R1-OFF-3fa2c91e-000008", created_at="2026-12-01T09:30:00Z")
+
+    response = api.post(URL, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Sale.objects.get().customer_id == customer.pk
+    assert OfflineSyncIssue.objects.get().kind == "loyalty_customer"
+    assert not PointsEntry.objects.exists()
