@@ -93,7 +93,7 @@ class Customer(models.Model):
     # Normalised (loyalty.rules.normalise_phone); empty when not given.
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField(blank=True)
-    card_number = models.CharField(max_length=32, unique=True, help_text="Printed on the loyalty card; scannable.")
+    card_number = models.CharField(max_length=40, unique=True, help_text="Printed on the loyalty card; scannable.")
     marketing_consent = models.BooleanField(default=False)
     anonymised = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ("email", models.EmailField(blank=True, max_length=254)),
                 (
                     "card_number",
-                    models.CharField(help_text="Printed on the loyalty card; scannable.", max_length=32, unique=True),
+                    models.CharField(help_text="Printed on the loyalty card; scannable.", max_length=40, unique=True),
                 ),
                 ("marketing_consent", models.BooleanField(default=False)),
                 ("anonymised", models.BooleanField(default=False)),
