@@ -14,7 +14,7 @@ from loyalty import rules as loyalty_rules
 from loyalty import selectors as loyalty
 from retailpos.money import currency_exponent
 from sales import pricing
-from sales.models import Cart, CartLine, CartPayment, Sale
+from sales.models import Cart, CartLine, CartPayment, PaymentMethod, Sale
 from sales.services import LineRequest, price_lines
 
 ZERO = Decimal("0")
@@ -92,7 +92,7 @@ def checkout_customer(customer, *, payments, remaining: Decimal, currency: str) 
         (
             loyalty_rules.points_for_amount(p.amount, point_value=point_value) or 0
             for p in payments
-            if p.method == "points"
+            if p.method == PaymentMethod.POINTS
         ),
         0,
     )
