@@ -46,6 +46,9 @@ class AuditEntry(models.Model):
         SHIFT_OPENED = "shift_opened", "Shift opened"
         SHIFT_CLOSED = "shift_closed", "Shift closed"
         SHIFT_SIGNED_OFF = "shift_signed_off", "Shift signed off"
+        POINTS_ADJUSTED = "points_adjusted", "Loyalty points adjusted"
+        CUSTOMER_EXPORTED = "customer_exported", "Customer data exported"
+        CUSTOMER_ANONYMISED = "customer_anonymised", "Customer anonymised"
 
     # Server time, set here and never taken from a client.
     at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)

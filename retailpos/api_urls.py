@@ -5,12 +5,14 @@ from django.urls import path
 from audit import api as audit_api
 from devices import api as devices_api
 from inventory import api as inventory_api
+from loyalty import api as loyalty_api
 from retailpos.health import HealthApi
 from sales import api as sales_api
 from sales import shift_api
 
 urlpatterns = [
     path("audit-entries/", audit_api.AuditEntryListApi.as_view(), name="api-audit-entries"),
+    path("customers/", loyalty_api.CustomerApi.as_view(), name="api-customers"),
     path("devices/pair/", devices_api.PairDeviceApi.as_view(), name="api-device-pair"),
     path("health/", HealthApi.as_view(), name="api-health"),
     path("products/", inventory_api.ProductListApi.as_view(), name="api-product-list"),

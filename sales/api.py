@@ -116,6 +116,7 @@ class SaleCreateApi(APIView):
                 payments=payments,
                 created_at=data["created_at"],
                 offline_receipt_number=data["offline_receipt_number"],
+                customer_id=data["customer"],
             )
         except SaleConflict as error:
             return Response(field_errors([(error.field, error.message)]), status.HTTP_409_CONFLICT)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from inventory.models import Product, Store
+from loyalty.models import Customer
 from sales.exceptions import InvalidLine
 from sales.models import CashMovement, PaymentMethod
 
@@ -79,6 +80,21 @@ class TenderForm(SaleForm):
     # Amount rules (positive, the currency's precision, card/mobile at most what is due) are the
     # service's: ``services.add_cart_payment`` checks them under the cart lock.
     reference = forms.CharField(max_length=100, required=False)
+
+
+class CustomerForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.filter(anonymised=False),
+        error_messages={"invalid_choice": "That customer no longer exists.", "required": "Pick a customer."},
+    )
+
+
+class NewCustomerForm(forms.Form):
+    customer_id = forms.UUIDField(required=False)  # the register's own, when it has one (offline)
+    name = forms.CharField(max_length=200, error_messages={"required": "Enter the customer's name."})
+    phone = forms.CharField(max_length=32, required=False)
+    email = forms.EmailField(required=False, error_messages={"invalid": "Enter a valid e-mail address."})
+    marketing_consent = forms.BooleanField(required=False)
 
 
 class RefundForm(forms.Form):

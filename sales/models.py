@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from devices.models import Register
 from inventory.models import Product, Store
+from loyalty.models import Customer
 
 ZERO = Decimal("0")
 
@@ -35,6 +36,8 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", "Cash"
     CARD = "card", "Card"
     MOBILE = "mobile", "Mobile / QR"
+    # The customer's loyalty points at the programme's point value; online only (a locked balance).
+    POINTS = "points", "Points"
 
 
 class Cart(models.Model):
@@ -43,6 +46,8 @@ class Cart(models.Model):
     register = models.OneToOneField(Register, on_delete=models.CASCADE, related_name="cart")
     # The id the completed sale will carry: a double-clicked Pay posts it twice, books once.
     sale_id = models.UUIDField(default=uuid.uuid4, unique=True)
+    # The loyalty customer the cashier attached: earns the points, may pay with them.
+    customer = models.ForeignKey(Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
@@ -204,6 +209,8 @@ class Sale(ImmutableModel):
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="sales")
     register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="sales")
     cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales")
+    # Anonymising a customer keeps the row, so their sales keep pointing at it.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="sales")
     receipt_sequence = models.PositiveBigIntegerField()
     receipt_number = models.CharField(max_length=40, unique=True)
     currency = models.CharField(max_length=3)
@@ -339,6 +346,7 @@ class OfflineSyncIssue(ImmutableModel):
         PAYMENT_MISMATCH = "payment_mismatch", "Paid differs from total"
         REGISTER_DEACTIVATED = "register_deactivated", "Register deactivated"
         NO_OPEN_SHIFT = "no_open_shift", "No open shift"
+        LOYALTY_CUSTOMER = "loyalty_customer", "Loyalty customer unknown"
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="offline_issues")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")

@@ -3,10 +3,15 @@ receipt pages render to HTML (``templates/sales/partials/receipt-paper.html``).
 
 Built from a completed sale by reading it, nothing else: the same sale gives the same document.
 Times are in the store's time zone (what the customer's clock says), with their UTC offset.
+
+Version 1 is extended compatibly: a sale with a loyalty customer has a ``loyalty`` object (card
+number, points earned and redeemed, the balance right after the sale); readers that do not know
+it print the rest as before.
 """
 
 from zoneinfo import ZoneInfo
 
+from loyalty.selectors import sale_points
 from retailpos.money import quantize_money
 from sales.models import PaymentMethod, Sale
 
@@ -22,7 +27,7 @@ def receipt_document(sale: Sale, *, copy: bool = False) -> dict:
     def money(amount) -> str:
         return str(quantize_money(amount, sale.currency))
 
-    return {
+    document = {
         "version": RECEIPT_DOCUMENT_VERSION,
         "copy": copy,
         "sale_id": str(sale.pk),
@@ -71,6 +76,21 @@ def receipt_document(sale: Sale, *, copy: bool = False) -> dict:
         "qr": str(sale.pk),
         "footer": FOOTER,
         "open_drawer": not copy and any(p.method == PaymentMethod.CASH for p in payments),
+    }
+    if sale.customer_id:
+        document["loyalty"] = loyalty_section(sale)
+    return document
+
+
+def loyalty_section(sale: Sale) -> dict:
+    points = sale_points(sale.pk, sale.customer_id)
+    customer = sale.customer
+    return {
+        # The card's last digits only: a receipt lies around, the customer's name need not be on it.
+        "card": f"…{customer.card_number[-4:]}",
+        "points_earned": points.earned,
+        "points_redeemed": points.redeemed,
+        "points_balance": points.balance,
     }
 
 

@@ -27,6 +27,7 @@ from devices.models import Printer, PrintJob, Register
 from devices.services import queue_print_job
 from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
+from loyalty import services as loyalty
 from retailpos.money import quantize_money
 from sales import journal, pricing
 from sales.approvals import use_approval
@@ -225,7 +226,7 @@ def refund_sale(
                 reference=str(refund_id),
                 user=cashier,
             )
-            reverse_loyalty_points(refund)
+            reverse_loyalty_points(refund, payment_rows)
             record_audit(
                 AuditAction.REFUND if sale is not None else AuditAction.RETURN_WITHOUT_RECEIPT,
                 actor=cashier,
@@ -251,8 +252,24 @@ def refund_sale(
     return RefundResult(refund, created=True)
 
 
-def reverse_loyalty_points(refund: Refund) -> None:
-    """Hook: take back the points the refunded goods earned (loyalty, issue 8, does not exist yet)."""
+def reverse_loyalty_points(refund: Refund, payment_rows) -> None:
+    """Take back the points the returned goods earned, and give back points they were paid with.
+
+    Only for a sale with a loyalty customer (no query otherwise); once per refund (the ledger's
+    unique constraint). The original sale is locked by the caller, so partial refunds count in turn.
+    """
+    sale = refund.original_sale
+    if sale is None or sale.customer_id is None:
+        return
+    in_points = sum((amount for method, amount, _ in payment_rows if method == PaymentMethod.POINTS), ZERO)
+    loyalty.reverse_refund_points(
+        customer_id=sale.customer_id,
+        sale_id=sale.pk,
+        refund_id=refund.pk,
+        refunded_spend=refund.total - in_points,
+        points_paid_back=in_points,
+        user=refund.cashier,
+    )
 
 
 def _validate_lines(lines: Sequence[ReturnLine], *, with_receipt: bool) -> None:

@@ -19,6 +19,9 @@ _CASHIER_PERMISSIONS = [
     "sales.view_refund",
     "sales.add_void",
     "inventory.view_product",
+    # Attach, find and add customers at the counter.
+    "loyalty.view_customer",
+    "loyalty.add_customer",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -82,6 +85,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_void",
         "sales.view_journalentry",
         "sales.view_reports",
+        # Loyalty: customers (adjust points, export, anonymise), the rules and tiers; the ledger is read-only.
+        *[f"loyalty.{action}_customer" for action in ("change", "delete")],
+        "loyalty.view_pointsentry",
+        *[
+            f"loyalty.{action}_{model}"
+            for model in ("loyaltyprogram", "tier", "categorymultiplier")
+            for action in ("add", "change", "delete", "view")
+        ],
     ],
     ADMIN: ALL_PERMISSIONS,
 }

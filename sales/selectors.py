@@ -10,8 +10,11 @@ from django.db.models.expressions import RawSQL
 
 from devices.models import Register
 from inventory.models import Product, StockLevel
+from loyalty import rules as loyalty_rules
+from loyalty import selectors as loyalty
+from retailpos.money import currency_exponent
 from sales import pricing
-from sales.models import Cart, CartLine, CartPayment, Sale
+from sales.models import Cart, CartLine, CartPayment, PaymentMethod, Sale
 from sales.services import LineRequest, price_lines
 
 ZERO = Decimal("0")
@@ -45,6 +48,7 @@ class CheckoutState:
     totals: pricing.Totals
     payments: list[CartPayment]
     settlement: pricing.Settlement
+    customer: "CheckoutCustomer | None" = None
 
     @property
     def currency(self) -> str:
@@ -66,6 +70,45 @@ class CheckoutState:
     @property
     def is_paid(self) -> bool:
         return bool(self.lines) and not self.settlement.remaining
+
+
+@dataclass(frozen=True)
+class CheckoutCustomer:
+    """The sale's loyalty customer: who, their points, and what those may pay of this sale."""
+
+    standing: loyalty.CustomerStanding
+    points_redeemable: int  # the balance less the points already tendered on this sale
+    points_value: Decimal  # what those points pay, at most what is due
+
+    @property
+    def customer(self):
+        return self.standing.customer
+
+
+def checkout_customer(customer, *, payments, remaining: Decimal, currency: str) -> CheckoutCustomer:
+    programme = loyalty.programme()
+    standing = loyalty.customer_standing(customer, tiers=programme.tiers)
+    point_value = programme.earn_rules.point_value
+    tendered = sum(
+        (
+            loyalty_rules.points_for_amount(p.amount, point_value=point_value) or 0
+            for p in payments
+            if p.method == PaymentMethod.POINTS
+        ),
+        0,
+    )
+    redeemable = max(standing.balance - tendered, 0)
+    # Whole points only: the largest amount that is a whole number of points and at most what is due.
+    payable_points = min(redeemable, int(remaining / point_value)) if point_value else 0
+    value = loyalty_rules.redemption_value(
+        payable_points, point_value=point_value, exponent=currency_exponent(currency)
+    )
+    while payable_points and value > remaining:
+        payable_points -= 1
+        value = loyalty_rules.redemption_value(
+            payable_points, point_value=point_value, exponent=currency_exponent(currency)
+        )
+    return CheckoutCustomer(standing=standing, points_redeemable=redeemable, points_value=value)
 
 
 def active_registers() -> QuerySet[Register]:
@@ -91,7 +134,7 @@ def checkout_state(*, cart: Cart, reread: bool = True) -> CheckoutState:
     ``reread=False`` trusts ``cart`` as it is: read in this request, with its register and store.
     """
     if reread:
-        cart = Cart.objects.select_related("register__store").get(pk=cart.pk)
+        cart = Cart.objects.select_related("register__store", "customer").get(pk=cart.pk)
     store = cart.register.store
     cart_lines = list(cart.lines.select_related("product__tax_rate").annotate(on_hand=_on_hand_in(store)))
     totals = price_lines(
@@ -99,6 +142,12 @@ def checkout_state(*, cart: Cart, reread: bool = True) -> CheckoutState:
         store=store,
     )
     payments = list(cart.payments.all())
+    settlement = pricing.settle(totals.total, [pricing.Tender(p.method, p.amount) for p in payments])
+    customer = None
+    if cart.customer_id:  # no query for a sale without a customer
+        customer = checkout_customer(
+            cart.customer, payments=payments, remaining=settlement.remaining, currency=store.currency
+        )
     return CheckoutState(
         register=cart.register,
         sale_id=cart.sale_id,
@@ -114,7 +163,8 @@ def checkout_state(*, cart: Cart, reread: bool = True) -> CheckoutState:
         ],
         totals=totals,
         payments=payments,
-        settlement=pricing.settle(totals.total, [pricing.Tender(p.method, p.amount) for p in payments]),
+        settlement=settlement,
+        customer=customer,
     )
 
 

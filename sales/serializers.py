@@ -13,6 +13,7 @@ from rest_framework.fields import SkipField
 
 from devices.models import Register
 from inventory.models import Product
+from loyalty.selectors import sale_points
 from retailpos.api import ExactDecimalField, MoneyField, NumberField, field_errors
 from retailpos.money import currency_exponent, quantize_money
 from sales import pricing, services
@@ -70,6 +71,12 @@ class SaleInputSerializer(serializers.Serializer):
     payments = PaymentInputSerializer(many=True, max_length=MAX_PAYMENTS)
     created_at = serializers.DateTimeField(
         allow_null=True, default=None, help_text="When the sale was rung up (the register's clock)."
+    )
+    customer = serializers.UUIDField(
+        allow_null=True,
+        default=None,
+        help_text="The loyalty customer's id: the sale earns their points (once, however often it is sent); "
+        "needed to pay with `points`.",
     )
     offline_receipt_number = serializers.CharField(
         max_length=40,
@@ -245,6 +252,13 @@ class PaymentOutputSerializer(serializers.Serializer):
     reference = serializers.CharField(read_only=True)
 
 
+class SaleLoyaltyOutputSerializer(serializers.Serializer):
+    customer = serializers.UUIDField(read_only=True)
+    points_earned = serializers.IntegerField(read_only=True)
+    points_redeemed = serializers.IntegerField(read_only=True)
+    points_balance = serializers.IntegerField(read_only=True, help_text="Right after this sale.")
+
+
 class SaleOutputSerializer(serializers.Serializer):
     """The booked sale; money as strings in the sale's currency. Needs ``currency`` in the context."""
 
@@ -265,6 +279,9 @@ class SaleOutputSerializer(serializers.Serializer):
     lines = SaleLineOutputSerializer(many=True, read_only=True)
     taxes = SaleTaxOutputSerializer(many=True, read_only=True)
     payments = PaymentOutputSerializer(many=True, read_only=True)
+    loyalty = SaleLoyaltyOutputSerializer(
+        read_only=True, required=False, help_text="Only for a sale with a customer: their points."
+    )
 
     def to_representation(self, receipt: SaleReceipt) -> dict:
         """The fields above, written out for a receipt: the sale API's answer, on every sale.
@@ -278,7 +295,7 @@ class SaleOutputSerializer(serializers.Serializer):
         def money(amount):
             return f"{quantize_money(Decimal(amount), currency):f}"
 
-        return {
+        answer = {
             "id": str(sale.id),
             "receipt_number": sale.receipt_number,
             "register": sale.register.code,
@@ -322,6 +339,15 @@ class SaleOutputSerializer(serializers.Serializer):
                 for payment in receipt.payments
             ],
         }
+        if sale.customer_id:
+            points = sale_points(sale.pk, sale.customer_id)
+            answer["loyalty"] = {
+                "customer": str(sale.customer_id),
+                "points_earned": points.earned,
+                "points_redeemed": points.redeemed,
+                "points_balance": points.balance,
+            }
+        return answer
 
 
 # Stateless formatters shared by every answer (their output needs no serializer context).

@@ -21,6 +21,10 @@ from devices.models import Printer, PrintJob, Register
 from devices.services import queue_print_job
 from inventory.models import Product, StockMovement
 from inventory.services import StockChange, record_movements
+from loyalty import services as loyalty
+from loyalty.exceptions import LoyaltyError
+from loyalty.models import Customer
+from loyalty.rules import EarnLine
 from retailpos.card_numbers import contains_card_number
 from retailpos.db import insert_row_sql, unnest_insert_sql
 from retailpos.money import quantize_money
@@ -91,6 +95,7 @@ def complete_sale(
     created_at: datetime | None = None,
     cart: Cart | None = None,
     offline_receipt_number: str | None = None,
+    customer_id: uuid.UUID | None = None,
 ) -> CompletedSale:
     """Book a sale exactly once: a replay with the same id and content returns the original.
 
@@ -105,6 +110,9 @@ def complete_sale(
     that number even when a product has since become inactive, its price has changed or its
     stock goes below zero where the store forbids it; each such difference is recorded as an
     ``OfflineSyncIssue`` in the same transaction.
+
+    A sale with a ``customer_id`` earns the customer's points (one more INSERT, none without a
+    customer) and may be paid partly with points (online only; the customer's row is locked).
     """
     offline = offline_receipt_number is not None
     fingerprint = sale_fingerprint(
@@ -113,6 +121,7 @@ def complete_sale(
         payments=payments,
         created_at=created_at,
         offline_receipt_number=offline_receipt_number,
+        customer_id=customer_id,
     )
     store = register.store
     try:
@@ -126,6 +135,7 @@ def complete_sale(
         totals = price_lines(lines, store=store)
         # Offline, the register totalled with the tax rates it knew; what was paid stands.
         settlement = _settle(totals.total, payments, currency=store.currency, must_match=not offline)
+        points_request, customer_problem = _prepare_points(customer_id, payments, offline=offline)
     except SaleError:
         if replay := _replayed_sale(sale_id, fingerprint):
             return replay
@@ -144,6 +154,8 @@ def complete_sale(
                 store=store,
                 register=register,
                 cashier=cashier,
+                # An offline sale whose customer the server does not know is booked without one (reported).
+                customer_id=None if customer_problem == CUSTOMER_UNKNOWN else customer_id,
                 receipt_sequence=sequence,
                 receipt_number=offline_receipt_number or f"{register.code}-{sequence:06d}",
                 offline=offline,
@@ -160,6 +172,8 @@ def complete_sale(
                 shift_id=shift_id,
             )
             _insert_sale(sale, lines, totals, payments, counters)
+            if points_request is not None:
+                _record_points(points_request, sale, lines, totals, cashier)
             balances = record_movements(
                 store=store,
                 changes=[StockChange(line.product.pk, -line.quantity) for line in lines],
@@ -170,7 +184,7 @@ def complete_sale(
                 allow_negative=True if offline else None,
             )
             if offline:
-                _record_offline_sync_issues(sale, lines, balances, settlement)
+                _record_offline_sync_issues(sale, lines, balances, settlement, customer_problem=customer_problem)
             if cart is not None:
                 _reset_cart(cart)
             if counters.has_printer:
@@ -199,6 +213,41 @@ def complete_sale(
     return CompletedSale(sale=sale, created=True, totals=totals)
 
 
+CUSTOMER_UNKNOWN = "unknown"
+
+
+def _prepare_points(customer_id, payments, *, offline: bool) -> "tuple[loyalty.SalePointsRequest | None, str]":
+    """What the sale's customer earns and redeems, checked before the transaction (None: no customer),
+    and for an offline sale why its customer earns nothing (the sale stands; the problem is reported)."""
+    redeem = sum((p.amount for p in payments if p.method == PaymentMethod.POINTS), ZERO)
+    if redeem and customer_id is None:
+        raise PaymentInvalid("Paying with points needs a customer on the sale.")
+    if redeem and offline:
+        # Offline the balance cannot be locked: another register may be spending it right now.
+        raise PaymentInvalid("Points can only be redeemed while the register is online.")
+    if customer_id is None:
+        return None, ""
+    try:
+        return loyalty.prepare_sale_points(customer_id=customer_id, redeem_amount=redeem), ""
+    except LoyaltyError as error:
+        if offline and error.field == "customer":
+            known = Customer.objects.filter(pk=customer_id).exists()
+            return None, (error.message if known else CUSTOMER_UNKNOWN)
+        raise (PaymentInvalid if error.field == "payments" else SaleError)(error.message, field=error.field) from None
+
+
+def _record_points(points_request, sale: Sale, lines: Sequence[LineRequest], totals: pricing.Totals, cashier) -> None:
+    earn_lines = [
+        EarnLine(amount=priced.amount, category_id=line.product.category_id)
+        for line, priced in zip(lines, totals.lines, strict=True)
+    ]
+    try:
+        loyalty.record_sale_points(request=points_request, sale_id=sale.pk, lines=earn_lines, user=cashier)
+    except LoyaltyError as error:
+        # Another register spent the points since the check: nothing of this sale is booked.
+        raise PaymentInvalid(error.message, field=error.field or "payments") from None
+
+
 def price_lines(lines: Sequence[LineRequest], *, store) -> pricing.Totals:
     return pricing.price_cart(
         (
@@ -216,7 +265,7 @@ def price_lines(lines: Sequence[LineRequest], *, store) -> pricing.Totals:
     )
 
 
-def sale_fingerprint(*, register, lines, payments, created_at, offline_receipt_number=None) -> str:
+def sale_fingerprint(*, register, lines, payments, created_at, offline_receipt_number=None, customer_id=None) -> str:
     """Hash of what was asked for, to tell a replay from a different sale reusing an id."""
 
     def number(value):
@@ -234,6 +283,8 @@ def sale_fingerprint(*, register, lines, payments, created_at, offline_receipt_n
     if offline_receipt_number is not None:
         # Only when given: sales booked before offline numbers existed keep their fingerprint.
         canonical["offline_receipt_number"] = offline_receipt_number
+    if customer_id is not None:
+        canonical["customer"] = str(customer_id)
     return hashlib.sha256(json.dumps(canonical, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -521,7 +572,12 @@ def _models_of(model, sale: Sale, fields, rows: list[tuple]) -> list:
 
 
 def _record_offline_sync_issues(
-    sale: Sale, lines: Sequence[LineRequest], balances: dict[int, Decimal], settlement: pricing.Settlement
+    sale: Sale,
+    lines: Sequence[LineRequest],
+    balances: dict[int, Decimal],
+    settlement: pricing.Settlement,
+    *,
+    customer_problem: str = "",
 ) -> None:
     """Write down what the online path would have refused or priced otherwise; the sale stands.
 
@@ -557,6 +613,14 @@ def _record_offline_sync_issues(
         note(
             OfflineSyncIssue.Kind.REGISTER_DEACTIVATED,
             description=f"Register {sale.register.code} was deactivated before this sale, rung up offline, synced.",
+        )
+    if customer_problem:
+        note(
+            OfflineSyncIssue.Kind.LOYALTY_CUSTOMER,
+            description="The loyalty customer of this sale, rung up offline, is not on the server: booked without "
+            "a customer, no points awarded."
+            if customer_problem == CUSTOMER_UNKNOWN
+            else f"{customer_problem} No points awarded for this sale, rung up offline.",
         )
     if settlement.remaining or settlement.non_cash_excess:
         note(
@@ -834,6 +898,8 @@ def add_cart_payment(
         lines = cart_line_requests(current)
         if not lines:
             raise PaymentInvalid("Nothing to pay yet: scan an item first.")
+        if method == PaymentMethod.POINTS:
+            _check_points_tender(current, amount)
         if method != PaymentMethod.CASH:
             due = price_lines(lines, store=store).total
             non_cash = sum((p.amount for p in current.payments.exclude(method=PaymentMethod.CASH)), ZERO)
@@ -846,6 +912,33 @@ def add_cart_payment(
                 )
         CartPayment.objects.create(pk=payment_id, cart=current, method=method, amount=amount, reference=reference)
         _touch(current)
+
+
+def _check_points_tender(cart: Cart, amount: Decimal) -> None:
+    """Whole points the customer has (checked again under a lock when the sale completes)."""
+    if cart.customer_id is None:
+        raise PaymentInvalid("Attach the customer first: points pay only for their own sale.", field="method")
+    already = sum((p.amount for p in cart.payments.filter(method=PaymentMethod.POINTS)), ZERO)
+    try:
+        loyalty.prepare_sale_points(customer_id=cart.customer_id, redeem_amount=already + amount)
+    except LoyaltyError as error:
+        raise PaymentInvalid(error.message, field="amount") from None
+
+
+def attach_customer(*, cart: Cart, customer) -> None:
+    """The sale's customer: earns its points, may pay with them."""
+    if customer.anonymised:
+        raise SaleError("That customer was anonymised.", field="customer")
+    Cart.objects.filter(pk=cart.pk).update(customer=customer, updated_at=timezone.now())
+    cart.customer = customer
+
+
+def detach_customer(*, cart: Cart) -> None:
+    """No customer on the sale any more; tenders in points go with them."""
+    with transaction.atomic():
+        cart.payments.filter(method=PaymentMethod.POINTS).delete()
+        Cart.objects.filter(pk=cart.pk).update(customer=None, updated_at=timezone.now())
+    cart.customer = None
 
 
 def remove_cart_payment(*, cart: Cart, payment_id: uuid.UUID) -> None:
@@ -884,6 +977,7 @@ def checkout_cart(*, cart: Cart, cashier, sale_id: uuid.UUID) -> CompletedSale:
             lines=cart_line_requests(cart),
             payments=payments,
             cart=cart,
+            customer_id=cart.customer_id,
         )
     except SaleError:
         # A concurrent submission may have completed it while this one read the cart.
@@ -923,7 +1017,8 @@ def _reset_cart(cart: Cart) -> None:
     cart.lines.all().delete()
     cart.payments.all().delete()
     cart.sale_id = uuid.uuid4()
-    cart.save(update_fields=["sale_id", "updated_at"])
+    cart.customer = None
+    cart.save(update_fields=["sale_id", "customer", "updated_at"])
 
 
 # --- Receipts on the register's printer ----------------------------------------------------

@@ -26,10 +26,14 @@ from devices.selectors import local_print_agent
 from inventory.availability import LOW_STOCK_THRESHOLD
 from inventory.selectors import catalog_cursor, format_cursor, search_products
 from inventory.services import InsufficientStock
+from loyalty import selectors as loyalty_selectors
+from loyalty import services as loyalty_services
+from loyalty.exceptions import LoyaltyError
+from loyalty.rules import looks_like_card_number
 from sales import access, forms, refunds, selectors, services, voids
 from sales.approvals import approve
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
-from sales.exceptions import ApprovalNeeded, ApprovalRefused, SaleError, StaleCart
+from sales.exceptions import ApprovalNeeded, ApprovalRefused, ProductNotFound, SaleError, StaleCart
 from sales.models import Cart, CartLine, Sale, Shift
 
 SEARCH_LIMIT = 20
@@ -43,7 +47,7 @@ def cashier_view(view):
     @permission_required("sales.add_sale", raise_exception=True)
     @wraps(view)
     def wrapper(request, code, **kwargs):
-        register = get_object_or_404(selectors.active_registers().select_related("cart"), code=code)
+        register = get_object_or_404(selectors.active_registers().select_related("cart__customer"), code=code)
         if not access.may_work_at(request.user, register):
             access.record_refusal(
                 user=request.user, register_code=code, what=f"{request.method} {request.path}", request=request
@@ -115,11 +119,77 @@ def scan(request, register):
     form = forms.ScanForm(request.POST)
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
+    code = form.cleaned_data["code"].strip()
+    # A loyalty card scanned into the same field attaches its customer (card numbers are no GTIN).
+    if looks_like_card_number(code):
+        return _attach_customer_by_card(request, cart, code)
     try:
-        line = services.add_product_by_code(cart=cart, code=form.cleaned_data["code"])
+        line = services.add_product_by_code(cart=cart, code=code)
+    except ProductNotFound as exc:
+        # A card of an older scheme (imported): no product has that code, a customer may.
+        if loyalty_selectors.customer_by_card(code):
+            return _attach_customer_by_card(request, cart, code)
+        return _sale_response(request, cart, error=exc.message)
     except SaleError as exc:
         return _sale_response(request, cart, error=exc.message)
     return _line_response(request, cart, line)
+
+
+def _attach_customer_by_card(request, cart, card_number):
+    customer = loyalty_selectors.customer_by_card(card_number)
+    if customer is None:
+        return _sale_response(request, cart, error=f"No customer with loyalty card {card_number}.")
+    services.attach_customer(cart=cart, customer=customer)
+    return _sale_response(request, cart, notice=f"Customer {customer.name} attached.")
+
+
+@require_GET
+@cashier_view
+def customer_search(request, register):
+    query = request.GET.get("q", "")[:100]
+    customers = loyalty_selectors.search_customers(query, limit=SEARCH_LIMIT)
+    context = {"register": register, "query": query.strip(), "customers": customers}
+    return render(request, "sales/partials/customer-results.html", context)
+
+
+@require_POST
+@cashier_view
+def attach_customer(request, register):
+    cart = _open_cart(register)
+    form = forms.CustomerForm(request.POST)
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    try:
+        services.attach_customer(cart=cart, customer=form.cleaned_data["customer"])
+    except SaleError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    return _sale_response(request, cart, notice=f"Customer {form.cleaned_data['customer'].name} attached.")
+
+
+@require_POST
+@cashier_view
+def detach_customer(request, register):
+    cart = _open_cart(register)
+    services.detach_customer(cart=cart)
+    return _sale_response(request, cart)
+
+
+@require_POST
+@cashier_view
+def new_customer(request, register):
+    """Add a customer at the counter (name and phone are enough) and attach them to the sale."""
+    cart = _open_cart(register)
+    form = forms.NewCustomerForm(request.POST)
+    if not form.is_valid():
+        return _sale_response(request, cart, error=forms.first_error(form))
+    try:
+        created = loyalty_services.create_customer(**form.cleaned_data)
+    except LoyaltyError as exc:
+        return _sale_response(request, cart, error=exc.message)
+    services.attach_customer(cart=cart, customer=created.customer)
+    return _sale_response(
+        request, cart, notice=f"Customer {created.customer.name} added, card {created.customer.card_number}."
+    )
 
 
 @require_GET

@@ -9,6 +9,8 @@ from django.utils import timezone
 from devices.models import Register
 from inventory.barcodes import make_ean13
 from inventory.models import Category, Product, Store, TaxRate
+from loyalty.models import Customer
+from loyalty.rules import make_card_number
 from sales import roles
 from sales.models import Shift
 
@@ -105,3 +107,12 @@ class UserFactory(factory.django.DjangoModelFactory):
             if extracted in roles.BACK_OFFICE_ROLES:
                 self.is_staff = True
                 self.save(update_fields=["is_staff"])
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    phone = factory.Sequence(lambda n: f"+4915100{n:05d}")
+    card_number = factory.Sequence(lambda n: make_card_number(f"{n:08d}"))

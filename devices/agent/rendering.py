@@ -130,6 +130,13 @@ def render_receipt(paper: Paper, document: dict) -> None:
         paper.columns_line(payment["label"], payment["amount"])
     if document["change"] not in ("0", "0.00", "0.000"):
         paper.columns_line("Change", document["change"], bold=True)
+    if loyalty := document.get("loyalty"):
+        paper.rule()
+        paper.columns_line("Loyalty card", loyalty["card"])
+        paper.columns_line("Points earned", str(loyalty["points_earned"]))
+        if loyalty["points_redeemed"]:
+            paper.columns_line("Points redeemed", str(loyalty["points_redeemed"]))
+        paper.columns_line("Points balance", str(loyalty["points_balance"]), bold=True)
     paper.line()
     paper.escpos.set(align="center")
     paper.escpos.qr(document["qr"], size=4, native=False, center=True)

@@ -83,7 +83,7 @@ function syncMethod() {
   if (!t) return;
   const method = t.form.elements.method.value;
   const cash = method === "cash";
-  t.form.querySelector(".tender__field--reference").hidden = cash;
+  t.form.querySelector(".tender__field--reference").hidden = cash || method === "points";
   t.form.querySelector(".quick-cash").classList.toggle("is-hidden", !cash);
   const label = t.form.querySelector(".tender__field--amount .tender__label");
   label.textContent = cash ? label.dataset.cashLabel : label.dataset.otherLabel;
@@ -94,7 +94,8 @@ function openTender(method) {
   if (!t || t.form.querySelector(".key--pay").disabled) return;
   t.form.querySelector(`input[name=method][value=${method}]`).checked = true;
   syncMethod();
-  t.amount.value = t.due;
+  // Points: what the customer's points pay of what is due (the server worked it out: data-max).
+  t.amount.value = method === "points" ? t.form.querySelector("input[name=method][value=points]").dataset.max : t.due;
   t.amount.dataset.fresh = "1";
   t.amount.focus();
   t.amount.select();
@@ -133,6 +134,16 @@ const SHORTCUTS = {
   F8: () => openTender("card"),
   F9: () => openTender("mobile"),
   F7: () => $("#shift-link")?.click(), // the shift page: cash in/out, no sale, X report, close
+  F10: () => {
+    if ($("#tender-form input[name=method][value=points]")) openTender("points");
+  },
+  // The loyalty customer: find by phone, card or name, or add one (F6 is the Return mode).
+  F3: () => {
+    const find = $("#customer .customer__find");
+    if (!find) return;
+    find.open = true;
+    $("#customer-search")?.focus();
+  },
 };
 
 function closeReceipt() {

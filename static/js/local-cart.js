@@ -87,12 +87,16 @@ export function formatMoney(amount, currency, symbol) {
  * here. `dirty`: changed since it was taken over.
  */
 export class LocalCart {
-  constructor({ id = newSaleId(), seededFrom = null, lines = [], payments = [], dirty = false }, store) {
+  constructor(
+    { id = newSaleId(), seededFrom = null, lines = [], payments = [], dirty = false, customer = null },
+    store,
+  ) {
     this.id = id;
     this.seededFrom = seededFrom;
     this.lines = lines; // [{product: {id, sku, name, barcode, tax_code, tax_rate, on_hand}, quantity, discount_percent, unit_price}]
     this.payments = payments; // [{method, amount, reference}]
     this.dirty = dirty;
+    this.customer = customer; // the loyalty customer's id: the sale earns their points when it syncs
     this.store = store;
   }
 
@@ -101,8 +105,8 @@ export class LocalCart {
   }
 
   toJSON() {
-    const { id, seededFrom, lines, payments, dirty } = this;
-    return { id, seededFrom, lines, payments, dirty };
+    const { id, seededFrom, lines, payments, dirty, customer } = this;
+    return { id, seededFrom, lines, payments, dirty, customer };
   }
 
   get currency() {
@@ -166,6 +170,10 @@ export class LocalCart {
 
   /** Take a tender: only cash can be more than is due (change); card and mobile pay at most what is due. */
   addPayment({ method, amount: typed, reference = "" }) {
+    if (method === "points") {
+      // The balance is locked on the server while it is spent: two registers must not spend it twice.
+      throw new SaleRefused("Points can only be redeemed while the register is online. Take another tender.");
+    }
     if (!Object.hasOwn(PAYMENT_LABELS, method)) throw new SaleRefused(`Unknown payment method '${method}'.`);
     const amount = readDecimal(typed, { places: 3 });
     if (amount === null || amount.tooPrecise) throw new SaleRefused("Enter an amount.");
@@ -250,7 +258,7 @@ export class LocalCart {
 
   /** The body of POST /api/v1/sales/ (the outbox adds offline_receipt_number): the prices charged. */
   salePayload({ register, createdAt }) {
-    return {
+    const payload = {
       id: this.id,
       register,
       lines: this.lines.map((line) => ({
@@ -262,6 +270,8 @@ export class LocalCart {
       payments: this.payments.map(({ method, amount, reference }) => ({ method, amount, reference })),
       created_at: createdAt,
     };
+    if (this.customer) payload.customer = this.customer;
+    return payload;
   }
 }
 

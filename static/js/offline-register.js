@@ -18,6 +18,7 @@
 // server's cart unless a sale changed here is still open — that one is finished here.
 
 import { openCatalogStore } from "./catalog-store.js";
+import { looksLikeCardNumber, openCustomerStore } from "./customer-store.js";
 import { showOnCustomerDisplay } from "./customer-display-channel.js";
 import { LocalCart, SaleRefused, customerDisplayEvent, saleReceipt } from "./local-cart.js";
 import * as view from "./offline-view.js";
@@ -64,6 +65,7 @@ class OfflineRegister {
   cart = null;
   outbox = null;
   catalog = null;
+  customers = null; // the loyalty customers kept for offline lookup (customer-store.js)
   #root = null;
   #page = null;
   #tasks = Promise.resolve();
@@ -107,7 +109,10 @@ class OfflineRegister {
     window.addEventListener("offline", () => this.ping());
     window.addEventListener("beforeunload", (event) => this.#beforeUnload(event));
     root.addEventListener("live:status", (event) => event.detail.state === "reconnecting" && this.ping());
-    root.addEventListener("live:caught-up", () => this.#checkCatalogue());
+    root.addEventListener("live:caught-up", () => {
+      this.#checkCatalogue();
+      this.#syncCustomers();
+    });
     this.#channel = new BroadcastChannel(`retailpos-outbox:${this.#page.register}`);
     this.#channel.onmessage = () => this.updateStatus();
     setInterval(() => this.updateStatus(), STATUS_TICK_MS);
@@ -165,13 +170,14 @@ class OfflineRegister {
 
   #takeOver(sale) {
     return new LocalCart(
-      { id: sale.id, seededFrom: sale.id, lines: sale.lines, payments: sale.payments },
+      { id: sale.id, seededFrom: sale.id, lines: sale.lines, payments: sale.payments, customer: sale.customer },
       this.#page.store,
     );
   }
 
   async #backOnline() {
     await this.#opened;
+    this.#syncCustomers();
     await this.#cancelServerSalesTakenOver();
     this.#drainSoon({ now: true });
     this.#returnToServerWhenIdle();
@@ -252,6 +258,7 @@ class OfflineRegister {
     return this.#run(async () => {
       code = String(code).trim();
       if (!code) throw new SaleRefused("Scan a barcode or type a SKU.");
+      if (looksLikeCardNumber(code)) return this.#attachCustomer(code);
       const catalog = await this.#catalogue();
       const product = catalog ? await catalog.findByCode(code) : null;
       closeReceipt();
@@ -265,6 +272,23 @@ class OfflineRegister {
       const line = this.cart.add(product);
       this.render({ changedProduct: line.product.id });
     });
+  }
+
+  // A loyalty card scanned offline: the customer from the register's copy, with the balance as it was
+  // then (points earned or spent elsewhere since are not known here). The sale earns when it syncs.
+  async #attachCustomer(cardNumber) {
+    const customer = this.customers ? await this.customers.findByCard(cardNumber) : null;
+    if (!customer) throw new SaleRefused(`No customer with loyalty card ${cardNumber} on this register.`);
+    const syncedAt = await this.customers.syncedAt();
+    this.cart.customer = customer.id;
+    this.cart.dirty = true;
+    this.render({ message: `Customer ${customer.name} attached.`, kind: "notice" });
+    view.showCustomer(customer, { syncedAt, timeZone: this.#page.timeZone });
+  }
+
+  #syncCustomers() {
+    if (!this.customers || !this.#page.customersUrl) return;
+    this.customers.sync(this.#page.customersUrl).catch((error) => console.warn("Offline register: customers", error));
   }
 
   #addProduct(productId) {
@@ -361,6 +385,7 @@ class OfflineRegister {
     view.renderCart(this.cart, page, { changedProduct });
     view.renderTotals(this.cart, page);
     view.renderTender(this.cart, page);
+    if (!this.cart.customer) view.clearCustomer();
     view.showMessage(message, kind);
     this.#showConnection();
     // The customer display of this browser follows the sale without the server (customer-display-channel.js).
@@ -474,6 +499,13 @@ class OfflineRegister {
 
   async #open() {
     const { register, store } = this.#page;
+    // Customers are the chain's, not a store's: one copy per browser.
+    openCustomerStore("retailpos-customers")
+      .then((customers) => {
+        this.customers = customers;
+        this.#syncCustomers();
+      })
+      .catch((error) => console.warn("Offline register: no customer copy", error));
     try {
       this.outbox = await openOutbox(register);
       this.#markReady("outbox");
@@ -686,6 +718,7 @@ function readPage(root) {
     timeZone: data.storeTimezone,
     warnHours: Number(data.offlineWarnHours || 12),
     checkoutUrl: data.checkoutUrl,
+    customersUrl: data.customersUrl,
     healthUrl: data.healthUrl,
     salesUrl: data.salesUrl,
     cancelUrl: data.cancelUrl,
@@ -712,12 +745,17 @@ function readServerSale() {
     discount_percent: row.dataset.discount,
     unit_price: row.dataset.price,
   }));
-  const payments = [...document.querySelectorAll("#totals .payments__item[data-method]")].map((item) => ({
-    method: item.dataset.method,
-    amount: item.dataset.amount,
-    reference: item.dataset.reference ?? "",
-  }));
-  return { id: cart.dataset.saleId, lines, payments };
+  const payments = [...document.querySelectorAll("#totals .payments__item[data-method]")]
+    // Points are spent only under the server's lock: offline the cashier takes another tender for them.
+    .filter((item) => item.dataset.method !== "points")
+    .map((item) => ({
+      method: item.dataset.method,
+      amount: item.dataset.amount,
+      reference: item.dataset.reference ?? "",
+    }));
+  // The loyalty customer attached online stays on the sale: it earns their points when it syncs.
+  const customer = document.querySelector("#customer [data-customer]")?.dataset.customer ?? null;
+  return { id: cart.dataset.saleId, lines, payments, customer };
 }
 
 function receiptOpen() {

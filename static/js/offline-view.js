@@ -769,3 +769,33 @@ export function problemsCsv(problems) {
   ]);
   return [header, ...rows].map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
 }
+
+
+/** The sale's loyalty customer as the offline register knows them: name, card, balance as of the copy. */
+export function showCustomer(customer, { syncedAt = null, timeZone } = {}) {
+  const box = document.getElementById("customer");
+  if (!box) return;
+  const row = document.createElement("div");
+  row.className = "customer__attached";
+  row.dataset.customer = customer.id;
+  const name = Object.assign(document.createElement("span"), { className: "customer__name", textContent: customer.name });
+  const meta = Object.assign(document.createElement("span"), {
+    className: "customer__meta",
+    textContent: `Card …${customer.card_number.slice(-4)}`,
+  });
+  const asOf = syncedAt
+    ? ` (as of ${new Date(syncedAt).toLocaleString(undefined, { timeZone, dateStyle: "short", timeStyle: "short" })})`
+    : "";
+  const points = Object.assign(document.createElement("span"), {
+    className: "customer__points",
+    textContent: `${customer.points_balance} points${asOf}`,
+  });
+  points.dataset.pointsBalance = customer.points_balance;
+  row.append(name, meta, points);
+  box.replaceChildren(row);
+}
+
+/** No customer on the sale rung up here (a new sale after one with a customer). */
+export function clearCustomer() {
+  document.querySelector("#customer .customer__attached")?.remove();
+}

@@ -183,6 +183,21 @@ describe("what is sent and printed", () => {
     });
   });
 
+  test("a sale with a loyalty customer carries the customer's id to the server", () => {
+    const cart = new LocalCart({ customer: "5f0c6d1e-0000-4000-8000-00000000abcd" }, EUR);
+    cart.add(MILK);
+    cart.addPayment({ method: "cash", amount: "2" });
+    const payload = cart.salePayload({ register: "R1", createdAt: "2026-11-21T10:00:00.000Z" });
+    assert.equal(payload.customer, "5f0c6d1e-0000-4000-8000-00000000abcd");
+    assert.equal(LocalCart.fromJSON(JSON.parse(JSON.stringify(cart)), EUR).customer, payload.customer);
+  });
+
+  test("points are not redeemed offline", () => {
+    const cart = new LocalCart({ customer: "5f0c6d1e-0000-4000-8000-00000000abcd" }, EUR);
+    cart.add(MILK);
+    assert.throws(() => cart.addPayment({ method: "points", amount: "1.00" }), /only be redeemed while the register is online/);
+  });
+
   test("the receipt document has the server's shape (sales/receipts.py, version 1)", () => {
     const cart = new LocalCart({}, EUR);
     cart.add(MILK);

@@ -489,7 +489,7 @@ def oob_ids(response) -> list[str]:
 def test_first_scan_of_a_sale_draws_the_whole_sale(pos, product):
     response = pos.scan(product.barcode)
     # Every full answer also closes the supervisor PIN modal (empty approval-modal).
-    assert oob_ids(response) == ["message", "cart", "totals", "tender", "receipt", "approval-modal"]
+    assert oob_ids(response) == ["message", "customer", "cart", "totals", "tender", "receipt", "approval-modal"]
     line = pos.cart().lines.get()
     assert f'id="cart-line-{line.pk}"' in response.content.decode()
     assert 'class="cart-line is-changed"' in response.content.decode()

@@ -209,7 +209,7 @@ def test_closing_stores_expected_cash_and_the_variance_of_the_blind_count(closed
     assert shift.closed_by == cashier
     figures = shift_figures(shift)
     assert figures.sales_count == 2 and figures.sales_total == D("3.57") and figures.no_sales == 1
-    assert figures.takings_by_method == {"cash": D("2.38"), "card": D("1.19"), "mobile": D("0")}
+    assert figures.takings_by_method == {"cash": D("2.38"), "card": D("1.19"), "mobile": D("0"), "points": D("0")}
 
 
 def test_a_retried_close_returns_the_closed_shift_and_another_count_is_a_conflict(register, cashier):
