@@ -11,6 +11,7 @@ from django.db.models.expressions import RawSQL
 from devices.models import Register
 from inventory.models import Product, StockLevel
 from sales import pricing
+from sales.exceptions import ProductNotFound
 from sales.models import Cart, CartLine, CartPayment, Sale
 from sales.services import LineRequest, price_lines
 
@@ -70,6 +71,16 @@ class CheckoutState:
 
 def active_registers() -> QuerySet[Register]:
     return Register.objects.filter(active=True).select_related("store")
+
+
+def product_by_code(code: str) -> Product:
+    """The product of a scanned barcode or typed SKU, as the checkout's scan field finds it (active ones)."""
+    code = (code or "").strip()
+    # Deterministic when a barcode and another product's SKU collide: by name, then id (as the checkout).
+    product = Product.objects.active().by_code(code).order_by("name", "pk").first() if code else None
+    if product is None:
+        raise ProductNotFound(f"No product with barcode or SKU “{code}”.", field="code")
+    return product
 
 
 def _on_hand_in(store) -> RawSQL:
