@@ -30,7 +30,7 @@ from inventory.services import InsufficientStock
 from sales import access, forms, refunds, selectors, services, voids
 from sales.approvals import approve
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
-from sales.exceptions import ApprovalNeeded, ApprovalRefused, SaleError, StaleCart
+from sales.exceptions import ApprovalNeeded, ApprovalRefused, InvalidLine, SaleError, StaleCart
 from sales.models import Cart, CartLine, Sale, Shift
 
 SEARCH_LIMIT = 20
@@ -586,9 +586,11 @@ def refund_without_receipt(request, register):
     form = forms.NoReceiptForm(request.POST)
     if not form.is_valid():
         return HttpResponse(forms.first_error(form), status=400)
-    rows = []
+    rows, code = [], form.cleaned_data["code"].strip()
     try:
         rows = form.rows()
+        if code:  # typed but not added: refunding without it would skip it silently
+            raise InvalidLine(f"“{code}” is not on the list yet: press Enter to add it, or clear the field.")
         lines = form.return_lines(rows)
         result = run_with_approval(
             request,
@@ -605,9 +607,11 @@ def refund_without_receipt(request, register):
             ),
         )
     except ApprovalNeeded as needed:
-        return _no_receipt_response(request, register, form, rows=rows, **approval_modal_context(request, needed))
+        return _no_receipt_response(
+            request, register, form, rows=rows, code=code, **approval_modal_context(request, needed)
+        )
     except SaleError as exc:
-        return _no_receipt_response(request, register, form, rows=rows, error=exc.message)
+        return _no_receipt_response(request, register, form, rows=rows, code=code, error=exc.message)
     context = {
         "register": register,
         "refund": result.refund,

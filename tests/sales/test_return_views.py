@@ -164,6 +164,7 @@ def test_an_unknown_code_says_so_and_keeps_the_lines(cashier_client, register, p
         ({"sku-0": "MILK", "qty-0": "-1"}, "The quantity of Milk to return must be greater than zero."),
         ({"sku-0": "MILK", "qty-0": "two"}, "Enter the quantity of Milk to return as a number."),
         ({"sku-0": "GONE", "qty-0": "1"}, "Unknown SKU “GONE”: scan the product again."),
+        ({"sku-0": "MILK", "qty-0": "1", "code": "BREAD"}, "“BREAD” is not on the list yet: press Enter to add it"),
     ],
 )
 def test_a_bad_refund_without_receipt_is_refused_with_the_reason(
@@ -233,3 +234,25 @@ def test_the_no_receipt_path_needs_the_refund_permission(client, register):
 
     assert client.get("/pos/R1/returns/no-receipt/").status_code == 403
     assert client.post("/pos/R1/returns/no-receipt/refund/", no_receipt_form()).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_approved_form_posted_twice_at_once_books_one_refund(register, cashier, product, supervisor):
+    from django.test import Client
+
+    from tests.conftest import on_postgres
+    from tests.sales.test_concurrency import run_in_threads
+
+    if not on_postgres():
+        pytest.skip("needs PostgreSQL: two connections at once")
+    form = no_receipt_form(**{"sku-0": "MILK", "qty-0": "1", "supervisor": "sue", "pin": "4711"})
+
+    def post(_):
+        client = Client()
+        client.force_login(cashier)
+        return client.post("/pos/R1/returns/no-receipt/refund/", form, **HTMX).content.decode()
+
+    answers = run_in_threads(2, post)
+
+    assert all("TOTAL REFUNDED" in answer and "-1.19 EUR" in answer for answer in answers)
+    assert Refund.objects.count() == 1
