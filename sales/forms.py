@@ -1,5 +1,6 @@
 """One small form per checkout action: shape and range of the input; business rules stay in services."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
@@ -8,6 +9,7 @@ from inventory.models import Product, Store
 from loyalty.models import Customer
 from sales.exceptions import InvalidLine
 from sales.models import CashMovement, PaymentMethod
+from sales.refunds import ReturnLine
 
 
 class LocalDecimalField(forms.DecimalField):
@@ -118,6 +120,58 @@ class RefundForm(forms.Form):
             except forms.ValidationError:
                 raise InvalidLine(f"Enter the quantity of {item.line.name} to return as a number.") from None
         return quantities
+
+
+@dataclass(frozen=True)
+class NoReceiptRow:
+    """A product scanned for a return without receipt, with its quantity as typed (shown again as typed)."""
+
+    product: Product
+    quantity: str
+
+
+class NoReceiptForm(forms.Form):
+    """A return without receipt as the Return mode posts it: ``sku-<n>`` and ``qty-<n>`` per product scanned
+    so far (numbered, not repeated names: the approval modal posts every field again, one value per name),
+    and ``code``, the barcode or SKU just scanned."""
+
+    MAX_LINES = 100
+
+    refund_id = forms.UUIDField()
+    code = forms.CharField(max_length=64, required=False)
+    reason = forms.CharField(max_length=200, required=False)
+
+    def rows(self) -> list[NoReceiptRow]:
+        """The products listed, in order; a line whose quantity was cleared is dropped (how a line is removed)."""
+        numbers = sorted(int(key[4:]) for key in self.data if key.startswith("sku-") and key[4:].isdigit())
+        typed = [(self.data[f"sku-{n}"].strip(), self.data.get(f"qty-{n}", "").strip()) for n in numbers]
+        if len(typed) > self.MAX_LINES:
+            raise InvalidLine(f"At most {self.MAX_LINES} products per return.", field="lines")
+        products = Product.objects.in_bulk_by_sku(sku for sku, _ in typed)
+        rows = []
+        for sku, quantity in typed:
+            if sku not in products:
+                raise InvalidLine(f"Unknown SKU “{sku}”: scan the product again.", field="lines")
+            if quantity:
+                rows.append(NoReceiptRow(products[sku], quantity))
+        return rows
+
+    @staticmethod
+    def return_lines(rows: list[NoReceiptRow]) -> list[ReturnLine]:
+        """The rows as the refund service takes them; ``InvalidLine`` naming the product for a bad quantity."""
+        if not rows:
+            raise InvalidLine("Scan or type at least one product to return.", field="lines")
+        field = LocalDecimalField(max_digits=12, decimal_places=3)
+        lines = []
+        for row in rows:
+            try:
+                quantity = field.clean(row.quantity)
+            except forms.ValidationError:
+                raise InvalidLine(f"Enter the quantity of {row.product.name} to return as a number.") from None
+            if quantity <= 0:
+                raise InvalidLine(f"The quantity of {row.product.name} to return must be greater than zero.")
+            lines.append(ReturnLine(quantity=quantity, product=row.product))
+        return lines
 
 
 class VoidForm(forms.Form):

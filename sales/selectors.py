@@ -14,6 +14,7 @@ from loyalty import rules as loyalty_rules
 from loyalty import selectors as loyalty
 from retailpos.money import currency_exponent
 from sales import pricing
+from sales.exceptions import ProductNotFound
 from sales.models import Cart, CartLine, CartPayment, PaymentMethod, Sale
 from sales.services import LineRequest, price_lines
 
@@ -113,6 +114,16 @@ def checkout_customer(customer, *, payments, remaining: Decimal, currency: str) 
 
 def active_registers() -> QuerySet[Register]:
     return Register.objects.filter(active=True).select_related("store")
+
+
+def product_by_code(code: str) -> Product:
+    """The product of a scanned barcode or typed SKU, as the checkout's scan field finds it (active ones)."""
+    code = (code or "").strip()
+    # Deterministic when a barcode and another product's SKU collide: by name, then id (as the checkout).
+    product = Product.objects.active().by_code(code).order_by("name", "pk").first() if code else None
+    if product is None:
+        raise ProductNotFound(f"No product with barcode or SKU “{code}”.", field="code")
+    return product
 
 
 def _on_hand_in(store) -> RawSQL:

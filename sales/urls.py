@@ -34,4 +34,6 @@ urlpatterns = [
     path("<slug:code>/returns/", views.returns, name="returns"),
     path("<slug:code>/returns/refund/", views.refund, name="refund"),
     path("<slug:code>/returns/void/", views.void, name="void"),
+    path("<slug:code>/returns/no-receipt/", views.no_receipt, name="no-receipt"),
+    path("<slug:code>/returns/no-receipt/refund/", views.refund_without_receipt, name="no-receipt-refund"),
 ]

@@ -6,6 +6,7 @@ plain form posts (no JavaScript) are redirected back to the page, so every actio
 """
 
 import uuid
+from decimal import Decimal
 from functools import cache, wraps
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from devices.selectors import local_print_agent
@@ -33,7 +34,7 @@ from loyalty.rules import looks_like_card_number
 from sales import access, forms, refunds, selectors, services, voids
 from sales.approvals import approve
 from sales.broadcasts import customer_display_event, customer_display_paid_event, show_on_customer_display
-from sales.exceptions import ApprovalNeeded, ApprovalRefused, ProductNotFound, SaleError, StaleCart
+from sales.exceptions import ApprovalNeeded, ApprovalRefused, InvalidLine, ProductNotFound, SaleError, StaleCart
 from sales.models import Cart, CartLine, Sale, Shift
 
 SEARCH_LIMIT = 20
@@ -620,3 +621,101 @@ def void(request, register):
         return render(request, "sales/partials/void-answer.html", context)
     context.update({"register": register, "voided": result.void, "sale": sale})
     return render(request, "sales/partials/void-answer.html", context)
+
+
+# --- Return without receipt ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@returns_view
+def no_receipt(request, register):
+    """A return without receipt: GET the empty form; POST adds the product scanned (``code``) to the lines
+    typed so far (one more if already listed) and shows them again."""
+    if request.method == "GET":
+        context = {"register": register, "no_receipt": True, "rows": [], "refund_id": uuid.uuid4()}
+        template = "sales/partials/return-sale.html" if request.htmx else "sales/returns.html"
+        return render(request, template, context)
+    form = forms.NoReceiptForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(forms.first_error(form), status=400)
+    rows, code, error = [], form.cleaned_data["code"].strip(), ""
+    try:
+        rows = form.rows()
+        if code:
+            rows = _with_one_more(rows, selectors.product_by_code(code))
+            code = ""
+    except SaleError as exc:
+        error = exc.message
+    return _no_receipt_response(request, register, form, rows=rows, code=code, error=error)
+
+
+@require_POST
+@returns_view
+def refund_without_receipt(request, register):
+    """Refund the lines in cash: the supervisor's PIN in the approval modal, then the refund slip."""
+    form = forms.NoReceiptForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(forms.first_error(form), status=400)
+    rows, code = [], form.cleaned_data["code"].strip()
+    try:
+        rows = form.rows()
+        if code:  # typed but not added: refunding without it would skip it silently
+            raise InvalidLine(f"“{code}” is not on the list yet: press Enter to add it, or clear the field.")
+        lines = form.return_lines(rows)
+        result = run_with_approval(
+            request,
+            register,
+            lambda approval_id: refunds.refund_sale(
+                refund_id=form.cleaned_data["refund_id"],
+                register=register,
+                cashier=request.user,
+                sale=None,
+                lines=lines,
+                reason=form.cleaned_data["reason"],
+                approval_id=approval_id,
+                request=request,
+            ),
+        )
+    except ApprovalNeeded as needed:
+        return _no_receipt_response(
+            request, register, form, rows=rows, code=code, **approval_modal_context(request, needed)
+        )
+    except SaleError as exc:
+        return _no_receipt_response(request, register, form, rows=rows, code=code, error=exc.message)
+    context = {
+        "register": register,
+        "refund": result.refund,
+        "document": refunds.refund_receipt_document(result.refund),
+    }
+    template = "sales/partials/return-no-receipt-answer.html" if request.htmx else "sales/returns.html"
+    return render(request, template, {**context, "oob": bool(request.htmx)})
+
+
+def _with_one_more(rows: list[forms.NoReceiptRow], product) -> list[forms.NoReceiptRow]:
+    """The rows with one more of ``product``: on its line if listed (and its quantity a number), else a new line."""
+    for index, row in enumerate(rows):
+        if row.product.pk == product.pk:
+            try:
+                quantity = Decimal(row.quantity.replace(",", ".")) + 1
+            except ArithmeticError:
+                return rows  # what was typed is no number: left for the cashier to correct
+            rows[index] = forms.NoReceiptRow(product, format(quantity.normalize(), "f"))
+            return rows
+    return [*rows, forms.NoReceiptRow(product, "1")]
+
+
+def _no_receipt_response(request, register, form, *, rows, code="", **extra):
+    """The no-receipt form again (the same refund id, so a double submit still books once), out of band
+    with the approval modal (open or closed): the form and the modal both post with ``hx-swap="none"``."""
+    context = {
+        "register": register,
+        "no_receipt": True,
+        "rows": rows,
+        "code": code,
+        "refund_id": form.cleaned_data["refund_id"],
+        "reason": form.cleaned_data["reason"],
+        "oob": bool(request.htmx),
+        **extra,
+    }
+    template = "sales/partials/return-no-receipt-answer.html" if request.htmx else "sales/returns.html"
+    return render(request, template, context)

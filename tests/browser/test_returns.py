@@ -100,3 +100,61 @@ def test_a_post_void_with_the_supervisors_pin(register, product, sale, manager, 
     expect(page.locator("#approval-modal form")).to_have_count(0)
     assert Void.objects.get().approval.supervisor.username == "sue"
     assert StockLevel.objects.get(product=product).on_hand == 50
+
+
+def test_a_return_without_receipt_by_keyboard_through_the_supervisors_pin(register, product, manager, page):
+    from audit.models import AuditEntry
+    from sales import roles
+    from sales.approvals import set_pin
+    from tests.factories import UserFactory
+
+    supervisor = UserFactory(username="sue", role=roles.SUPERVISOR)
+    set_pin(user=supervisor, pin="4711", set_by=manager)
+    log_in_and_open(page, register)
+    page.keyboard.press("F6")
+    expect(page.locator("#returns[data-ready=true]")).to_be_visible()
+
+    page.keyboard.press("F7")
+    expect(page.locator("#no-receipt-code")).to_be_focused()
+    page.keyboard.type("NOPE")
+    page.keyboard.press("Enter")
+    expect(page.locator("#return-sale .message--error")).to_have_text("No product with barcode or SKU “NOPE”.")
+    expect(page.locator("#no-receipt-code")).to_be_focused()
+
+    page.keyboard.press("Control+a")
+    page.keyboard.type(product.barcode)  # scanned
+    page.keyboard.press("Enter")
+    expect(page.locator(".return-line")).to_have_count(1)
+    expect(page.locator("#no-receipt-code")).to_be_focused()
+    expect(page.locator("#no-receipt-code")).to_have_value("")
+    page.keyboard.type("milk")  # typed SKU: one more on the same line
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Quantity of Milk to return")).to_have_value("2")
+    page.get_by_label("Reason", exact=True).fill("Gift, no receipt")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "return-without-receipt-lines.png")
+
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#approval-modal form")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Supervisor")).to_be_focused()
+    page.keyboard.type("sue")
+    page.keyboard.press("Tab")
+    page.keyboard.type("0000")
+    page.keyboard.press("Enter")
+    expect(page.locator(".approval-modal__error")).to_be_visible()
+    assert not Refund.objects.exists()
+    expect(page.get_by_role("textbox", name="PIN")).to_be_focused()
+    page.keyboard.type("4711")
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#refund-total")).to_have_text("€2.38")
+    expect(page.locator("#refund-receipt")).to_contain_text("none (approved)")
+    expect(page.locator("#approval-modal form")).to_have_count(0)
+    page.screenshot(path=SCREENSHOTS / "return-without-receipt.png")
+    refund = Refund.objects.get()
+    assert (refund.original_sale, refund.total, refund.reason) == (None, D("2.38"), "Gift, no receipt")
+    assert refund.approval.supervisor == supervisor
+    assert StockLevel.objects.get(product=product).on_hand == 50  # 50 − 2 sold + 2 back
+    assert AuditEntry.objects.get(action="return_without_receipt").approver == supervisor
+    page.keyboard.press("Escape")
+    expect(page.locator("#receipt")).to_be_focused()
