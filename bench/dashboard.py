@@ -7,7 +7,8 @@ three registers per store, and then a year of sales written set-based in a few S
 (no ORM per row): ~250k sales of 3–5 lines (1M lines), skewed towards popular products, at
 opening hours with lunch and evening peaks, 10 % with a line discount, 2 % rung up offline (with
 a price-changed issue each), paid cash (change to the next 5), card or mobile; 1 % with a line
-refunded two hours later, 0.3 % voided, a no-sale per 200 sales; taxes per rate
+refunded two hours later, 0.3 % voided, a no-sale per 200 sales, a line taken off before payment
+(an audit log ``line_voided`` entry) per 20 sales; taxes per rate
 computed as the checkout does; rows in time order, as a shop writes them. Then ``VACUUM ANALYZE``
 (statistics, BRIN summaries), as autovacuum would.
 
@@ -267,6 +268,21 @@ SELECT md5('bench-no-sale-' || s.n)::uuid, (%(shifts)s::uuid[])[array_position(%
   FROM gen_sale_time s JOIN sales_sale sale ON sale.id = s.id
  WHERE s.n %% 200 = 13
  ORDER BY sale.completed_at;
+
+INSERT INTO audit_auditentry (at, action, actor_id, actor_username, approver_username, store_code, register_code,
+                              object_type, object_id, details)
+SELECT sale.completed_at - interval '1 minute', 'line_voided', sale.cashier_id, cashier.username, '', store.code,
+       register.code, 'inventory.product', line.product_id::text,
+       jsonb_build_object('sku', line.sku, 'name', line.name, 'quantity', line.quantity::text,
+                          'amount', line.amount::text, 'currency', 'EUR', 'sale_id', md5(s.n::text)::uuid::text)
+  FROM gen_sale_time s
+  JOIN sales_sale sale ON sale.id = s.id
+  JOIN gen_line line ON line.sale_id = s.id AND line.position = 1
+  JOIN inventory_store store ON store.id = sale.store_id
+  JOIN devices_register register ON register.id = sale.register_id
+  JOIN auth_user cashier ON cashier.id = sale.cashier_id
+ WHERE s.n %% 20 = 7
+ ORDER BY sale.completed_at;
 """
 
 
@@ -355,15 +371,17 @@ def _generate() -> dict:
         cursor.execute(
             "SELECT (SELECT count(*) FROM sales_sale), (SELECT count(*) FROM sales_saleline),"
             " (SELECT count(*) FROM sales_refund), (SELECT count(*) FROM sales_void),"
-            " (SELECT count(*) FROM sales_cashmovement)"
+            " (SELECT count(*) FROM sales_cashmovement),"
+            " (SELECT count(*) FROM audit_auditentry WHERE action = 'line_voided')"
         )
-        sales, lines, refunds, voids, no_sales = cursor.fetchone()
+        sales, lines, refunds, voids, no_sales, line_voids = cursor.fetchone()
     return {
         "sales": sales,
         "lines": lines,
         "refunds": refunds,
         "voids": voids,
         "no_sales": no_sales,
+        "line_voids": line_voids,
         "products": len(products),
         "stores": len(stores),
         "catalogue_seconds": round(catalogue_seconds, 1),

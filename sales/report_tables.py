@@ -174,7 +174,7 @@ def payments_table(board: Dashboard) -> Table:
     )
 
 
-CASHIER_FLAG_COLUMNS = {"discounts": 4, "voids": 5, "refunds": 6, "no_sales": 7}
+CASHIER_FLAG_COLUMNS = {"discounts": 4, "voids": 5, "line_voids": 6, "refunds": 8, "no_sales": 9}
 
 
 def cashiers_table(board: Dashboard) -> Table:
@@ -188,20 +188,29 @@ def cashiers_table(board: Dashboard) -> Table:
             Column("Discounts", MONEY),
             Column("Discount %", PERCENT),
             Column("Voids", INT),
+            Column("Line voids", INT),
+            Column("Line voids amount", MONEY),
             Column("Refunds", INT),
             Column("No-sales", INT),
             Column("Red flags"),
         ],
-        [
-            (c.name, c.sales, c.gross, c.discounts, c.discount_percent, c.voids, c.refunds, c.no_sales, flags(c))
-            for c in board.cashiers
-        ],
+        [cashier_row(c) for c in board.cashiers],
         highlights=[frozenset(CASHIER_FLAG_COLUMNS[flag] for flag in c.flags) for c in board.cashiers],
         note=(
-            "Red flag: a cashier's voids, refunds or no-sales per sale, or share of takings given as discounts, "
-            "is more than twice that of all cashiers in the same stores and dates, on at least 3 occasions."
+            "Voids: sales voided after payment. Line voids: lines taken off a sale before payment (removed, "
+            "quantity lowered, sale cancelled), with what they were worth. "
+            "Red flag: a cashier's voids, line voids, refunds or no-sales per sale, or share of takings given as "
+            "discounts, is more than twice that of all cashiers in the same stores and dates, on at least 3 "
+            "occasions."
         ),
     )
+
+
+def cashier_row(c) -> tuple:
+    return (
+        c.name, c.sales, c.gross, c.discounts, c.discount_percent, c.voids, c.line_voids, c.line_void_amount,
+        c.refunds, c.no_sales, flags(c),
+    )  # fmt: skip
 
 
 def flags(cashier) -> str:

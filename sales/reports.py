@@ -29,8 +29,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, TruncHour
 
+from audit.models import AuditEntry
 from inventory.models import Category, Product, Store
 from inventory.reordering import low_stock
 from retailpos.money import quantize_money
@@ -56,8 +58,12 @@ LOW_STOCK_SHOWN = 20
 # cashiers in the same stores and period, and it happened at least RED_FLAG_MIN_EVENTS times.
 RED_FLAG_FACTOR = 2
 RED_FLAG_MIN_EVENTS = 3
-EVENTS = ("voids", "refunds", "no_sales")
+EVENTS = ("voids", "line_voids", "refunds", "no_sales")
+# What the audit log's line_voided entries write as their amount (a Decimal, JSON-encoded as a string):
+# any other value is counted but not added up, so one odd entry cannot break the dashboard.
+_AMOUNT_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]+)?$"
 _QUANTITY = DecimalField(max_digits=20, decimal_places=3)
+_AMOUNT = DecimalField(max_digits=20, decimal_places=3)  # any currency's minor unit, quantised after
 
 
 class ScopeError(ValueError):
@@ -105,22 +111,26 @@ class Scope:
     def days(self) -> list[date]:
         return [self.date_from + timedelta(days=n) for n in range((self.date_to - self.date_from).days + 1)]
 
-    def by_timezone(self) -> dict[str, list[int]]:
-        groups: dict[str, list[int]] = defaultdict(list)
+    def by_timezone(self, key: str = "pk") -> dict[str, list]:
+        groups: dict[str, list] = defaultdict(list)
         for store in self.stores:
-            groups[store.timezone].append(store.pk)
+            groups[store.timezone].append(getattr(store, key))
         return dict(groups)
 
-    def during(self, moment: str, store: str = "store") -> Q:
-        """``moment`` (a datetime field path) on the scope's local dates in its store's timezone."""
+    def during(self, moment: str, store: str = "store", *, by: str = "id") -> Q:
+        """``moment`` (a datetime field path) on the scope's local dates in its store's timezone.
+
+        ``by``: how ``store`` names the store, ``id`` (a foreign key) or ``code`` (the audit log's
+        ``store_code``).
+        """
         if not self.stores:
             return Q(pk__in=[])
         condition = Q()
-        for name, store_ids in self.by_timezone().items():
+        for name, stores in self.by_timezone("pk" if by == "id" else by).items():
             zone = ZoneInfo(name)
             start = datetime.combine(self.date_from, time.min, tzinfo=zone)
             end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=zone)
-            condition |= Q(**{f"{store}_id__in": store_ids, f"{moment}__gte": start, f"{moment}__lt": end})
+            condition |= Q(**{f"{store}_{by}__in": stores, f"{moment}__gte": start, f"{moment}__lt": end})
         return condition
 
     def local(self, make, store: str = "store"):
@@ -219,6 +229,9 @@ class CashierRow:
     voids: int = 0
     refunds: int = 0
     no_sales: int = 0
+    # Lines taken off sales before payment (removed, quantity lowered, sale cancelled) and their worth.
+    line_voids: int = 0
+    line_void_amount: Decimal = ZERO
     flags: tuple[str, ...] = ()
 
     @property
@@ -521,7 +534,8 @@ def payment_mix(scope: Scope, *, change: Decimal) -> list[PaymentRow]:
 
 
 def cashier_figures(scope: Scope) -> list[CashierRow]:
-    """Per cashier: sales booked, their takings and discounts; voids, refunds and no-sales they did."""
+    """Per cashier: sales booked, their takings and discounts; voids, line voids, refunds and
+    no-sales they did."""
     User = get_user_model()
     rows = (
         sales_in(scope)
@@ -546,7 +560,8 @@ def cashier_figures(scope: Scope) -> list[CashierRow]:
         ),
         "created_by_id",
     )
-    ids = set(figures) | set(voids) | set(refunds) | set(no_sales)
+    line_voids = line_voids_by_cashier(scope)
+    ids = set(figures) | set(voids) | set(refunds) | set(no_sales) | set(line_voids)
     cashiers = []
     for user in User.objects.filter(pk__in=ids).order_by(User.USERNAME_FIELD):
         row = figures.get(user.pk, {})
@@ -561,17 +576,40 @@ def cashier_figures(scope: Scope) -> list[CashierRow]:
                 voids=voids.get(user.pk, 0),
                 refunds=refunds.get(user.pk, 0),
                 no_sales=no_sales.get(user.pk, 0),
+                line_voids=line_voids.get(user.pk, (0, ZERO))[0],
+                line_void_amount=line_voids.get(user.pk, (0, ZERO))[1],
             )
         )
     return flag_unusual(cashiers)
+
+
+def line_voids_by_cashier(scope: Scope) -> dict[int, tuple[int, Decimal]]:
+    """Per cashier: (lines taken off before payment, what they were worth), from the audit log.
+
+    The log names the store by its code (it outlives the store's row) and holds the amount in
+    its details as a decimal string.
+    """
+    amount = Cast(KT("details__amount"), _AMOUNT)
+    rows = (
+        AuditEntry.objects.filter(
+            scope.during("at", store="store", by="code"), action=AuditEntry.Action.LINE_VOIDED, actor__isnull=False
+        )
+        .values("actor_id")
+        .annotate(
+            count=Count("pk"),
+            amount=Sum(Case(When(details__amount__regex=_AMOUNT_PATTERN, then=amount), output_field=_AMOUNT)),
+        )
+        .order_by()
+    )
+    return {row["actor_id"]: (row["count"], quantize_money(row["amount"] or ZERO, scope.currency)) for row in rows}
 
 
 def flag_unusual(cashiers: list[CashierRow]) -> list[CashierRow]:
     """Mark what is unusual about each cashier against all of them together (the fraud red flags).
 
     Unusual: a cashier's rate is more than ``RED_FLAG_FACTOR`` times the rate of all cashiers in
-    the same stores and dates, on at least ``RED_FLAG_MIN_EVENTS`` events: voids, refunds and
-    no-sales per sale, and the share of takings given as discounts.
+    the same stores and dates, on at least ``RED_FLAG_MIN_EVENTS`` events: voids, line voids,
+    refunds and no-sales per sale, and the share of takings given as discounts.
     """
     sales = sum(c.sales for c in cashiers)
     gross = sum((c.gross for c in cashiers), ZERO)

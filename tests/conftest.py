@@ -11,12 +11,22 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from audit.database import TRUNCATE_ALLOWED_SETTING
+from audit.models import AuditEntry
 from inventory.models import StockMovement
 from inventory.services import StockChange, record_movements
 from sales import refunds, roles
 from sales.approvals import approve, set_pin
 from sales.models import Approval
-from sales.services import LineRequest, PaymentRequest, complete_sale
+from sales.services import (
+    LineRequest,
+    PaymentRequest,
+    add_product,
+    cancel_cart,
+    complete_sale,
+    open_cart,
+    remove_line,
+    set_line_quantity,
+)
 from sales.shifts import record_cash_movement
 from sales.voids import void_sale
 from tests.factories import (
@@ -156,6 +166,12 @@ def api(cashier):
 # - R1 New York 21:00 (the 11th in UTC), carol: 1 of S4's 3 milk back in cash: 6.87 / 3 = 2.29 (tax 0.15)
 # - R2 Berlin 10:00 on the 11th, alice: S1's wine back to its card, 11.90 (tax 1.90): counts on the 11th
 # - N1 Berlin 13:00, bob: a no-sale (drawer opened)
+# - Line voids (taken off before payment, audited as line_voided), 10 Feb unless said:
+#   - Berlin 11:00, bob: removes a wine line (11.90); 11:01 lowers milk 3 → 1 (2 milk, 4.28); 11:02
+#     cancels the sale with its 1 milk left (2.14); 11:03 cancels another with 1 wine + 1 milk (11.90
+#     + 2.14): 5 line voids, 32.36; 5 per 2 sales against everyone's 6 per 5: a red flag
+#   - New York 23:30 (the 11th in UTC), carol: removes a milk line, 2.14 + tax 0.15 = 2.29
+#   - Berlin 00:30 on the 11th (the 10th in UTC), alice: removes a milk line (2.14): counts on the 11th
 DAY = date(2026, 2, 10)
 SUPERVISOR_PIN = "4711"
 
@@ -163,6 +179,31 @@ SUPERVISOR_PIN = "4711"
 def at(moment):
     """Everything in the block happens at ``moment`` (the server's clock)."""
     return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def audited_at(moment):
+    """Audit entries written in the block are at ``moment``.
+
+    Their ``at`` defaults to the ``timezone.now`` taken when the model was defined, which ``at()``
+    does not reach; Django reads a field's default through ``_get_default``.
+    """
+    return mock.patch.object(AuditEntry._meta.get_field("at"), "_get_default", lambda: moment)
+
+
+def take_off(register, cashier, moment, *, add=(), remove=(), lower=None, cancel=False):
+    """At the counter at ``moment``: ``add`` [(product, quantity)] to the register's open cart, then
+    take lines off before payment as ``cashier`` — ``remove`` (indexes into the lines added),
+    ``lower`` {line: quantity}, or ``cancel`` the sale. Returns the lines added."""
+    with at(moment), audited_at(moment):
+        cart = open_cart(register)
+        lines = [add_product(cart=cart, product=product, quantity=D(quantity)) for product, quantity in add]
+        for index in remove:
+            remove_line(cart=cart, line_id=lines[index].pk, cashier=cashier)
+        for line, quantity in (lower or {}).items():
+            set_line_quantity(cart=cart, line_id=line.pk, quantity=D(quantity), cashier=cashier)
+        if cancel:
+            cancel_cart(cart=cart, cashier=cashier)
+    return lines
 
 
 def sell(register, cashier, moment, lines, payments, **kwargs):
@@ -248,6 +289,15 @@ def shops(db, settings, standard_rate, reduced_rate):
         record_cash_movement(
             movement_id=uuid.uuid4(), register=ber, kind="no_sale", reason="Change for the till", created_by=bob
         )
+    # Line voids (see the list above).
+    _, milk_line = take_off(
+        ber, bob, datetime(2026, 2, 10, 10, 0, tzinfo=UTC), add=[(wine, "1"), (milk, "3")], remove=[0]
+    )
+    take_off(ber, bob, datetime(2026, 2, 10, 10, 1, tzinfo=UTC), lower={milk_line: "1"})
+    take_off(ber, bob, datetime(2026, 2, 10, 10, 2, tzinfo=UTC), cancel=True)
+    take_off(ber, bob, datetime(2026, 2, 10, 10, 3, tzinfo=UTC), add=[(wine, "1"), (milk, "1")], cancel=True)
+    take_off(nyc, carol, datetime(2026, 2, 11, 4, 30, tzinfo=UTC), add=[(milk, "1")], remove=[0])
+    take_off(ber, alice, datetime(2026, 2, 10, 23, 30, tzinfo=UTC), add=[(milk, "1")], remove=[0])
     # The catalogue's cost changes after the sales: margin keeps the cost of the day.
     milk.cost = D("1.50")
     milk.save()

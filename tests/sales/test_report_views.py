@@ -117,6 +117,20 @@ def test_the_page_shows_the_hand_computed_figures_formatted_for_the_store(manage
     assert "Revenue (gross),26.89" in summary_csv
 
 
+def test_line_voids_per_cashier_on_the_page_and_in_the_csv_with_their_red_flag(manager_client, shops):
+    page = manager_client.get(reverse("dashboard"), QUERY).content.decode()
+    header, *rows = screen_tables(page)["cashiers"]
+    assert header[5:8] == ["Voids", "Line voids", "Line voids amount"]
+    bob = next(row for row in rows if row[0] == "bob")
+    assert (bob[6], bob[7], bob[-1]) == ("5", "€32.36", "line-voids")
+    # The flagged cell is the line voids count, and only it, in bob's row.
+    bob_row = re.search(r"<tr><td[^>]*>bob</td>(.*?)</tr>", page, re.S).group(1)
+    cells = re.findall(r'<td class="([^"]*)"', bob_row)
+    assert [index for index, classes in enumerate(cells, start=1) if "report__cell--flag" in classes] == [6]
+    exported = manager_client.get(reverse("dashboard-csv", args=["cashiers"]), QUERY).content.decode()
+    assert "bob,2,22.61,1.19,5.0,1,5,32.36,0,1,line-voids" in exported.splitlines()
+
+
 def test_bad_input_names_the_field(manager_client, db):
     response = manager_client.get(reverse("dashboard"), {"date_from": "2026-02-10", "date_to": "2026-02-01"})
     assert response.status_code == 400

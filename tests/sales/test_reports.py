@@ -1,6 +1,6 @@
 """The dashboard's figures on the known data set of tests/sales/conftest.py, against values computed by hand."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -8,7 +8,7 @@ import pytest
 from sales import reports
 from sales.models import SaleLine
 from sales.reports import CashierRow, Scope, flag_unusual
-from tests.conftest import DAY
+from tests.conftest import DAY, audited_at
 from tests.factories import StoreFactory
 
 
@@ -114,6 +114,31 @@ def test_per_cashier(shops):
     ]
 
 
+def test_line_voids_per_cashier_on_their_stores_local_day(shops):
+    rows = [(c.name, c.line_voids, c.line_void_amount, c.flags) for c in board().cashiers]
+    assert rows == [
+        ("alice", 0, D("0"), ()),  # hers is at 00:30 on the 11th in Berlin
+        # 11.90 + 4.28 + 2.14 + 11.90 + 2.14; 5 per 2 sales = 250 % > 2 × everyone's 6 per 5 sales
+        ("bob", 5, D("32.36"), ("line_voids",)),
+        ("carol", 1, D("2.29"), ()),  # 23:30 in New York, the 11th in UTC; tax-exclusive 2.14 + 0.15
+    ]
+    assert [(c.name, c.line_voids) for c in board(shops["berlin"]).cashiers] == [("alice", 0), ("bob", 5)]
+    eleventh = board(date_from=date(2026, 2, 11), date_to=date(2026, 2, 11))
+    # S3 and R2 are on the 11th, and so is alice's line void
+    assert [(c.name, c.sales, c.line_voids, c.line_void_amount) for c in eleventh.cashiers] == [
+        ("alice", 1, 1, D("2.14")),
+    ]
+
+
+def test_a_line_void_without_a_numeric_amount_is_counted_not_added(shops):
+    from audit.services import record
+
+    with audited_at(datetime(2026, 2, 10, 10, 30, tzinfo=UTC)):
+        record("line_voided", actor=shops["S2"].cashier, store="ber", register="B1", details={"amount": "n/a"})
+    (bob,) = [c for c in board().cashiers if c.name == "bob"]
+    assert (bob.line_voids, bob.line_void_amount) == (6, D("32.36"))
+
+
 def test_offline_sync_report(shops):
     issues = board().offline_issues
     assert issues["price_changed"] == 1
@@ -122,8 +147,10 @@ def test_offline_sync_report(shops):
 
 
 def test_more_than_twice_everyones_rate_on_three_occasions_is_a_red_flag():
-    def cashier(name, sales, gross, discounts, discounted, voids=0, refunds=0, no_sales=0):
-        return CashierRow(1, name, sales, D(gross), D(discounts), discounted, voids, refunds, no_sales)
+    def cashier(name, sales, gross, discounts, discounted, voids=0, refunds=0, no_sales=0, line_voids=0):
+        return CashierRow(
+            1, name, sales, D(gross), D(discounts), discounted, voids, refunds, no_sales, line_voids=line_voids
+        )
 
     flagged = flag_unusual(
         [
@@ -132,10 +159,15 @@ def test_more_than_twice_everyones_rate_on_three_occasions_is_a_red_flag():
             # discounts 10 % (overall 200 / 11000 = 1.8 %); voids 3 per 10 sales (overall 4 / 120 = 3.3 %)
             cashier("generous", 10, "900", "100", 5, voids=3),
             # 10 % too, but on 2 sales only; no-sales 2 per 10 (overall 7 / 120), twice only
-            cashier("once", 10, "900", "100", 2, no_sales=2),
+            # line voids 4 per 10 sales (overall 4 / 120 = 3.3 %)
+            cashier("once", 10, "900", "100", 2, no_sales=2, line_voids=4),
         ]
     )
-    assert [(c.name, c.flags) for c in flagged] == [("steady", ()), ("generous", ("discounts", "voids")), ("once", ())]
+    assert [(c.name, c.flags) for c in flagged] == [
+        ("steady", ()),
+        ("generous", ("discounts", "voids")),
+        ("once", ("line_voids",)),
+    ]
 
 
 def test_all_stores_need_one_currency(shops):
