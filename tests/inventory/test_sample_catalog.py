@@ -40,3 +40,10 @@ def test_seed_demo_is_idempotent_and_prints_logins(db, settings, tmp_path):
     from django.contrib.auth import authenticate
 
     assert authenticate(username="cashier", password=logins[0][-1]) is not None
+    # The supervisor's counter PIN for approvals is printed too, and is theirs.
+    from django.contrib.auth.hashers import check_password
+
+    from sales.models import StaffPin
+
+    assert logins[1][-3:-1] == ["counter", "PIN:"]
+    assert check_password(logins[1][-1], StaffPin.objects.get(user__username="supervisor").pin_hash)

@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -17,8 +18,11 @@ from devices.models import Register
 from inventory.models import Store
 from inventory.sample_catalog import install_sample_catalog
 from sales import roles
-from sales.models import Shift
+from sales.approvals import set_pin
+from sales.models import Shift, StaffPin
 from sales.shifts import open_shift
+
+PIN_SUFFIX = "-pin"  # the supervisor's counter PIN is kept in demo-logins.txt as "supervisor-pin <pin>"
 
 DEMO_USERS = [
     # username, role, is_staff (may open the back office)
@@ -61,7 +65,10 @@ class Command(BaseCommand):
             self._demo_agent(Register.objects.get(code="R1"), demo_agent)
         self.stdout.write(self.style.SUCCESS(f"Demo logins ({demo_agent or 'http://127.0.0.1:8000'}/):"))
         for username, password in passwords.items():
-            self.stdout.write(f"  {username:<10} password: {password}")
+            if username.endswith(PIN_SUFFIX):
+                continue
+            pin = passwords.get(f"{username}{PIN_SUFFIX}")
+            self.stdout.write(f"  {username:<10} password: {password}" + (f"  counter PIN: {pin}" if pin else ""))
 
     def _open_demo_shifts(self, *, opened_by) -> None:
         """Leave R1 and R2 ready to sell: a shift with a 100.00 float on each that has none open."""
@@ -100,6 +107,17 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             user.groups.add(Group.objects.get(name=role))
             passwords[username] = password
+            if role == roles.SUPERVISOR:
+                passwords[f"{username}{PIN_SUFFIX}"] = self._demo_pin(user, known.get(f"{username}{PIN_SUFFIX}"))
         password_file.write_text("".join(f"{name} {pw}\n" for name, pw in passwords.items()))
         password_file.chmod(0o600)
         return passwords
+
+    def _demo_pin(self, user, known: str | None) -> str:
+        """The demo supervisor's counter PIN (for approvals), random on first run, kept like the passwords."""
+        staff_pin = StaffPin.objects.filter(user=user).first()
+        if known and staff_pin and check_password(known, staff_pin.pin_hash):
+            return known
+        pin = f"{secrets.randbelow(10**6):06d}"
+        set_pin(user=user, pin=pin)
+        return pin
