@@ -235,50 +235,46 @@ def set_quantity(request, register, line_id):
 @require_POST
 @cashier_view
 def set_discount(request, register, line_id):
-    cart = _open_cart(register)
-    form = forms.DiscountForm(request.POST)
-    if not form.is_valid():
-        return _sale_response(request, cart, error=forms.first_error(form))
-    try:
-        run_with_approval(
-            request,
-            register,
-            lambda approval_id: services.set_line_discount(
-                cart=cart,
-                line_id=line_id,
-                discount_percent=form.cleaned_data["discount_percent"],
-                cashier=request.user,
-                approval_id=approval_id,
-                request=request,
-            ),
-        )
-    except ApprovalNeeded as needed:
-        return _approval_response(request, cart, needed)
-    except SaleError as exc:
-        return _sale_response(request, cart, error=exc.message)
-    return _sale_response(request, cart)
+    return _change_line_with_approval(
+        request,
+        register,
+        forms.DiscountForm(request.POST),
+        lambda cart, form, approval_id: services.set_line_discount(
+            cart=cart,
+            line_id=line_id,
+            discount_percent=form.cleaned_data["discount_percent"],
+            cashier=request.user,
+            approval_id=approval_id,
+            request=request,
+        ),
+    )
 
 
 @require_POST
 @cashier_view
 def override_price(request, register, line_id):
+    return _change_line_with_approval(
+        request,
+        register,
+        forms.PriceForm(request.POST),
+        lambda cart, form, approval_id: services.override_line_price(
+            cart=cart,
+            line_id=line_id,
+            unit_price=form.cleaned_data["unit_price"],
+            cashier=request.user,
+            approval_id=approval_id,
+            request=request,
+        ),
+    )
+
+
+def _change_line_with_approval(request, register, form, change):
+    """A line change that may need a supervisor: the PIN modal when it does, else the redrawn sale."""
     cart = _open_cart(register)
-    form = forms.PriceForm(request.POST)
     if not form.is_valid():
         return _sale_response(request, cart, error=forms.first_error(form))
     try:
-        run_with_approval(
-            request,
-            register,
-            lambda approval_id: services.override_line_price(
-                cart=cart,
-                line_id=line_id,
-                unit_price=form.cleaned_data["unit_price"],
-                cashier=request.user,
-                approval_id=approval_id,
-                request=request,
-            ),
-        )
+        run_with_approval(request, register, lambda approval_id: change(cart, form, approval_id))
     except ApprovalNeeded as needed:
         return _approval_response(request, cart, needed)
     except SaleError as exc:
