@@ -545,3 +545,94 @@ class Approval(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} approved by {self.supervisor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- report summaries ----------------------------------------------------------------------------
+
+
+def figure_field(**kwargs):
+    # Sums of money, quantities and costs (unit cost × quantity: 5 decimals): exact, never rounded.
+    return models.DecimalField(max_digits=24, decimal_places=6, **kwargs)
+
+
+class ReportPeriod(models.Model):
+    """A closed local day (or month) of one store whose dashboard figures are summarised.
+
+    Sales, refunds and voids are stamped with the server's clock when they happen, so a local day
+    that ended (plus a settling margin for transactions still committing) never changes again:
+    the dashboard summarises it once (``sales.report_periods``) and reads its few summary rows
+    instead of its sales. Deleting a period (``manage.py summarise_reports --rebuild``) deletes its
+    figures; they are summarised again when next asked for.
+    """
+
+    class Kind(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    start = models.DateField(help_text="The local date the period starts on (a month: its first day).")
+    # The store's timezone when it was summarised: a store moved to another zone is summarised again.
+    timezone = models.CharField(max_length=64)
+    summarised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "kind", "start"], name="sales_one_report_period")]
+
+    def __str__(self):
+        return f"{self.store} {self.kind} {self.start}"
+
+
+class PeriodFigures(models.Model):
+    period = models.ForeignKey(ReportPeriod, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{type(self).__name__} of {self.period_id}"
+
+
+class PeriodHour(PeriodFigures):
+    """A local hour of a summarised day: sales booked less voided, their money less refunds."""
+
+    hour = models.PositiveSmallIntegerField()
+    sales = models.IntegerField()
+    gross = figure_field()
+    tax = figure_field()
+    discounts = figure_field()
+    change = figure_field()
+    offline_sales = models.IntegerField()
+
+
+class PeriodTax(PeriodFigures):
+    code = models.CharField(max_length=20)
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+    net = figure_field()
+    tax = figure_field()
+    gross = figure_field()
+
+
+class PeriodPayment(PeriodFigures):
+    method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    payments = models.IntegerField()
+    amount = figure_field()
+
+
+class PeriodCashier(PeriodFigures):
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sales = models.IntegerField()
+    gross = figure_field()
+    discounts = figure_field()
+    discounted_sales = models.IntegerField()
+
+
+class PeriodProduct(PeriodFigures):
+    """A product at one tax rate in a summarised month: the line sums the dashboard's line figures add up."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    quantity = figure_field()
+    gross_amount = figure_field(null=True)  # tax-inclusive amounts (divided by 1 + rate when read)
+    net_amount = figure_field(null=True)  # tax-exclusive amounts
+    cost = figure_field()

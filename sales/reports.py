@@ -30,17 +30,23 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, TruncHour
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncHour
 
 from audit.models import AuditEntry
 from inventory.models import Category, Product, Store
 from inventory.reordering import low_stock
 from retailpos.money import quantize_money
+from sales import report_periods
 from sales.models import (
     CashMovement,
     OfflineSyncIssue,
     Payment,
     PaymentMethod,
+    PeriodCashier,
+    PeriodHour,
+    PeriodPayment,
+    PeriodProduct,
+    PeriodTax,
     Refund,
     RefundLine,
     RefundPayment,
@@ -290,12 +296,18 @@ def percent(part: Decimal, whole: Decimal) -> Decimal | None:
 
 
 def dashboard(scope: Scope, *, today_only: bool = False) -> Dashboard:
-    """Every figure of the dashboard for ``scope``; ``today_only``: just the live summary and hours."""
-    buckets = sales_buckets(scope)
+    """Every figure of the dashboard for ``scope``; ``today_only``: just the live summary and hours.
+
+    Closed local days (and whole closed months, for the line figures) are read from their
+    summaries, written the first time they are asked for (``sales.report_periods``); the days
+    still open are read from the sales themselves.
+    """
+    parts = report_periods.split(scope)
+    buckets = sales_buckets(parts)
     if today_only:
         summary = _summary(scope, buckets, items=items_sold(scope))
         return Dashboard(scope, summary, buckets, [], [], [], [], ZERO, [], [], [], 0, {})
-    categories, top_by_revenue, top_by_quantity = line_figures(scope)
+    categories, top_by_revenue, top_by_quantity = line_figures(parts)
     items = sum((row.quantity for row in categories), ZERO)
     summary = _summary(scope, buckets, items=items)
     change = sum((bucket.change for bucket in buckets), ZERO)
@@ -304,13 +316,13 @@ def dashboard(scope: Scope, *, today_only: bool = False) -> Dashboard:
         scope=scope,
         summary=summary,
         buckets=buckets,
-        taxes=taxes(scope),
+        taxes=taxes(parts),
         categories=categories,
         top_by_revenue=top_by_revenue,
         top_by_quantity=top_by_quantity,
         cost=sum((row.cost for row in categories), ZERO),
-        payments=payment_mix(scope, change=change),
-        cashiers=cashier_figures(scope),
+        payments=payment_mix(parts, change=change),
+        cashiers=cashier_figures(scope, parts),
         low_stock=list(low[:LOW_STOCK_SHOWN]),
         low_stock_count=low.count(),
         offline_issues=offline_issues(scope),
@@ -333,63 +345,90 @@ def sales_in(scope: Scope) -> QuerySet[Sale]:
     return Sale.objects.filter(scope.during("completed_at")).order_by()
 
 
-def sales_buckets(scope: Scope) -> list[Bucket]:
-    """Per local day and hour: the summary, the hour and the day charts all add these up.
+# --- sources -------------------------------------------------------------------------------------
+# Each figure adds up rows of a few sources: what was booked, less what voids and refunds took
+# back where those happened. A source is read for the open days of a scope (grouped by the
+# figure's keys) or, to summarise closed days, also per store and local day.
 
-    Sales count where they were booked; refunds and voids subtract where they happened (a void
-    takes back its whole sale, a sale less; a refund money, not a sale).
-    """
-    sums = {
+
+@dataclass(frozen=True)
+class Source:
+    queryset: QuerySet
+    moment: str  # the datetime field that places a row in time
+    store: str = "store"  # the path to the row's store
+    sign: int = 1  # -1: it takes back what was booked
+    count_sign: int | None = None  # for counts, when not ``sign`` (a refund takes no payment away)
+
+    def rows(self, scope: Scope, *keys, per_day: bool = False, **sums) -> QuerySet:
+        """``sums`` of the rows in ``scope`` by ``keys`` (field names, or {name: expression});
+        ``per_day``: also by store (``store_key``) and local date (``local_day``)."""
+        names = [key for key in keys if isinstance(key, str)]
+        expressions = {name: value for key in keys if not isinstance(key, str) for name, value in key.items()}
+        if per_day:
+            expressions["store_key"] = F(f"{self.store}_id")
+            expressions["local_day"] = scope.local(lambda zone: TruncDate(self.moment, tzinfo=zone), store=self.store)
+        queryset = self.queryset.filter(scope.during(self.moment, store=self.store))
+        return queryset.values(*names, **expressions).annotate(**sums).order_by()
+
+
+def bucket_sources() -> list[Source]:
+    return [
+        Source(Sale.objects.all(), "completed_at"),
+        Source(Sale.objects.all(), "void__created_at", sign=-1),
+        Source(Refund.objects.all(), "created_at", sign=-1),
+    ]
+
+
+BUCKET_SUMS = ("sales", "gross", "tax", "discounts", "change", "offline_sales")
+BUCKET_DEFAULTS = {"sales": 0, "gross": ZERO, "tax": ZERO, "discounts": ZERO, "change": ZERO, "offline_sales": 0}
+
+
+def bucket_rows(scope: Scope, *, per_day: bool = False) -> list[dict]:
+    """Per local hour (``local_hour``; ``per_day``: and store): sales, gross, tax, discounts,
+    change and offline sales, with the sign of their source (a void takes back its whole sale,
+    a refund money, not a sale)."""
+    sale_sums = {
+        "sales": Count("id"),
         "gross": Sum("total"),
         "tax": Sum("tax_total"),
         "discounts": Sum("discount_total"),
         "change": Sum("change"),
         "offline_sales": Count("id", filter=Q(offline=True)),
     }
-    booked = _by_local_hour(scope, sales_in(scope), "completed_at", sales=Count("id"), **sums)
-    voided = _by_local_hour(
-        scope,
-        Sale.objects.filter(scope.during("void__created_at")).order_by(),
-        "void__created_at",
-        sales=Count("id"),
-        **sums,
-    )
-    refunded = _by_local_hour(
-        scope,
-        Refund.objects.filter(scope.during("created_at")).order_by(),
-        "created_at",
-        gross=Sum("total"),
-        tax=Sum("tax_total"),
-    )
-    return (
-        [_bucket(row) for row in booked]
-        + [_bucket(row, sign=-1) for row in voided]
-        + [_bucket(row, sign=-1) for row in refunded]
-    )
+    rows = []
+    for source in bucket_sources():
+        sums = sale_sums if source.queryset.model is Sale else {"gross": Sum("total"), "tax": Sum("tax_total")}
+        # One conversion per row: the local hour (its date and hour of day are read from it).
+        local_hour = scope.local(lambda zone, source=source: TruncHour(source.moment, tzinfo=zone))
+        keys = [{"local_hour": local_hour}]
+        if per_day:
+            keys.append({"store_key": F("store_id")})
+        for row in source.rows(scope, *keys, **sums):
+            figures = {name: source.sign * row.get(name, BUCKET_DEFAULTS[name]) for name in BUCKET_SUMS}
+            rows.append(figures | _wall_clock(row))
+    return rows
 
 
-def _by_local_hour(scope: Scope, queryset: QuerySet, moment: str, **sums) -> QuerySet:
-    # One conversion per row: the local hour (its date and hour of day are read from it).
-    return (
-        queryset.annotate(local_hour=scope.local(lambda zone: TruncHour(moment, tzinfo=zone)))
-        .values("local_hour")
-        .annotate(**sums)
-        .order_by("local_hour")
-    )
-
-
-def _bucket(row: dict, *, sign: int = 1) -> Bucket:
+def _wall_clock(row: dict) -> dict:
     # The wall-clock date and hour: the value's tzinfo differs by database when the zones are several.
-    return Bucket(
-        day=row["local_hour"].date(),
-        hour=row["local_hour"].hour,
-        sales=sign * row.get("sales", 0),
-        gross=sign * row["gross"],
-        tax=sign * row["tax"],
-        discounts=sign * row.get("discounts", ZERO),
-        change=sign * row.get("change", ZERO),
-        offline_sales=sign * row.get("offline_sales", 0),
-    )
+    moment = row["local_hour"]
+    return {"day": moment.date(), "hour": moment.hour, "store_key": row.get("store_key")}
+
+
+def sales_buckets(parts: "report_periods.Parts") -> list[Bucket]:
+    """Per local day and hour: the summary, the hour and the day charts all add these up."""
+    buckets = [
+        Bucket(day=row.pop("period__start"), **row)
+        for row in PeriodHour.objects.filter(period__in=parts.days())
+        .values("period__start", "hour")
+        .annotate(**{name: Sum(name) for name in BUCKET_SUMS})
+        .order_by()
+    ]
+    if parts.live:
+        buckets += [
+            Bucket(**{name: row[name] for name in ("day", "hour", *BUCKET_SUMS)}) for row in bucket_rows(parts.live)
+        ]
+    return buckets
 
 
 def items_sold(scope: Scope) -> Decimal:
@@ -403,36 +442,56 @@ def items_sold(scope: Scope) -> Decimal:
     )
 
 
-def taxes(scope: Scope) -> list[TaxRow]:
-    """Net, tax and gross per rate: sales booked, less voids and refunds (tax included) that happened."""
+TAX_SUMS = ("net", "tax", "gross")
+
+
+def tax_rows(scope: Scope, *, per_day: bool = False) -> list[dict]:
+    """Net, tax and gross per tax code and rate, signed: sales booked, less voids and refunds."""
     sums = {"net": Sum("net"), "tax": Sum("tax"), "gross": Sum("gross")}
-    booked = SaleTax.objects.filter(scope.during("completed_at")).values("code", "rate").annotate(**sums)
-    voided = SaleTax.objects.filter(scope.during("sale__void__created_at")).values("code", "rate").annotate(**sums)
-    refunded = (
-        RefundLine.objects.filter(scope.during("refund__created_at", store="refund__store"))
-        .values(code=F("tax_code"), rate=F("tax_rate"))
-        .annotate(net=Sum(F("amount") - F("tax")), tax=Sum("tax"), gross=Sum("amount"))
+    sources = [
+        (Source(SaleTax.objects.all(), "completed_at"), ("code", "rate"), sums),
+        (Source(SaleTax.objects.all(), "sale__void__created_at", sign=-1), ("code", "rate"), sums),
+        (
+            Source(RefundLine.objects.all(), "refund__created_at", store="refund__store", sign=-1),
+            ({"code": F("tax_code"), "rate": F("tax_rate")},),
+            {"net": Sum(F("amount") - F("tax")), "tax": Sum("tax"), "gross": Sum("amount")},
+        ),
+    ]
+    return [
+        {**row, **{name: source.sign * row[name] for name in TAX_SUMS}}
+        for source, keys, source_sums in sources
+        for row in source.rows(scope, *keys, per_day=per_day, **source_sums)
+    ]
+
+
+def taxes(parts: "report_periods.Parts") -> list[TaxRow]:
+    """Net, tax and gross per rate: sales booked, less voids and refunds (tax included) that happened."""
+    rows = list(
+        PeriodTax.objects.filter(period__in=parts.days())
+        .values("code", "rate")
+        .annotate(**{name: Sum(name) for name in TAX_SUMS})
+        .order_by()
     )
+    if parts.live:
+        rows += tax_rows(parts.live)
     totals: dict[tuple, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
-    for rows, sign in ((booked.order_by(), 1), (voided.order_by(), -1), (refunded.order_by(), -1)):
-        for row in rows:
-            figures = totals[(row["rate"], row["code"])]
-            for index, name in enumerate(("net", "tax", "gross")):
-                figures[index] += sign * row[name]
+    for row in rows:
+        figures = totals[(row["rate"], row["code"])]
+        for index, name in enumerate(TAX_SUMS):
+            figures[index] += row[name]
     return [TaxRow(code, rate, *figures) for (rate, code), figures in sorted(totals.items())]
 
 
-def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], list[LineFigures]]:
-    """By category, top products by net revenue and by quantity: one pass over the sale lines.
+def line_sources(scopes) -> list[QuerySet]:
+    """Sale lines booked, less the lines of voided sales and refunded lines, on any of ``scopes``'
+    days, summed per product and tax rate: (product_id, tax_rate, quantity, tax-inclusive amount,
+    tax-exclusive amount, cost) each."""
 
-    Sale lines booked, less the lines of voided sales and refunded lines, where those happened,
-    are summed per product and tax rate (the ORM writes those queries; summing before
-    dividing spares a division per line), then per product the net (a tax-inclusive amount less
-    its tax) and the cost; the categories and both top tens are read from that in the same
-    statement, so a year's lines are scanned once.
-    """
-    if not scope.stores:
-        return [], [], []
+    def during(moment, store="store"):
+        condition = Q(pk__in=[])
+        for scope in scopes:
+            condition |= scope.during(moment, store=store)
+        return condition
 
     def sold(lines, sign):
         return (
@@ -448,7 +507,7 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
         )
 
     refunded = (
-        RefundLine.objects.filter(scope.during("refund__created_at", store="refund__store"))
+        RefundLine.objects.filter(during("refund__created_at", store="refund__store"))
         .values("product_id", "tax_rate")
         .annotate(
             sold=-Sum("quantity"),
@@ -459,14 +518,44 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
         )
         .order_by()
     )
-    sources = [
-        sold(SaleLine.objects.filter(scope.during("completed_at")), 1),
-        sold(SaleLine.objects.filter(scope.during("sale__void__created_at")), -1),
+    return [
+        sold(SaleLine.objects.filter(during("completed_at")), 1),
+        sold(SaleLine.objects.filter(during("sale__void__created_at")), -1),
         refunded,
     ]
+
+
+LINE_COLUMNS = "product_id, tax_rate, quantity, gross_amount, net_amount, cost"
+
+
+def union_sql(sources: list[QuerySet]) -> tuple[str, list]:
+    """The sources' rows one after the other (their columns in the same order), as SQL and parameters."""
     compiled = [source.query.sql_with_params() for source in sources]
-    inner = " UNION ALL ".join(f"SELECT * FROM ({sql}) AS source_{n}" for n, (sql, _) in enumerate(compiled))
-    params = [param for _, source_params in compiled for param in source_params]
+    sql = " UNION ALL ".join(f"SELECT * FROM ({sql}) AS source_{n}" for n, (sql, _) in enumerate(compiled))
+    return sql, [param for _, params in compiled for param in params]
+
+
+def line_figures(parts: "report_periods.Parts") -> tuple[list[LineFigures], list[LineFigures], list[LineFigures]]:
+    """By category, top products by net revenue and by quantity: one pass over the sale lines.
+
+    The line sources of the days not summarised and the summaries of whole closed months, per
+    product and tax rate (summing before dividing spares a division per line), then per product
+    the net (a tax-inclusive amount less its tax) and the cost; the categories and both top tens
+    are read from that in the same statement, so each line or summary row is read once.
+    """
+    if not parts.scope.stores:
+        return [], [], []
+    sources = line_sources(parts.lines_live) if parts.lines_live else []
+    if parts.months_summarised:
+        sources.append(
+            PeriodProduct.objects.filter(period__in=parts.months())
+            .values("product_id", "tax_rate")
+            .annotate(
+                sold=Sum("quantity"), inclusive=Sum("gross_amount"), exclusive=Sum("net_amount"), spent=Sum("cost")
+            )
+            .order_by()
+        )
+    inner, params = union_sql(sources)
     quote = connection.ops.quote_name
     product, category = quote(Product._meta.db_table), quote(Category._meta.db_table)
     columns = "p.quantity, p.net, p.cost"
@@ -476,7 +565,7 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
         " ORDER BY {order} DESC, p.product_id LIMIT %s) AS {alias}"
     )
     sql = (
-        f"WITH grouped (product_id, tax_rate, quantity, gross_amount, net_amount, cost) AS ({inner}), "
+        f"WITH grouped ({LINE_COLUMNS}) AS ({inner}), "
         "per_product AS (SELECT product_id, SUM(quantity) AS quantity,"
         " SUM(COALESCE(gross_amount * 100 / (100 + tax_rate), 0) + COALESCE(net_amount, 0)) AS net,"
         " SUM(cost) AS cost FROM grouped GROUP BY product_id) "
@@ -488,11 +577,11 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
         f" UNION ALL {top.format(order='p.net', alias='by_revenue')}"
         f" UNION ALL {top.format(order='p.quantity', alias='by_quantity')}"
     )
-    parts: dict[str, list[LineFigures]] = {"category": [], "revenue": [], "quantity": []}
+    parts_read: dict[str, list[LineFigures]] = {"category": [], "revenue": [], "quantity": []}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, "category", "revenue", TOP_PRODUCTS, "quantity", TOP_PRODUCTS])
         for part, key, label, sku, quantity, net, cost in cursor.fetchall():
-            parts[part].append(
+            parts_read[part].append(
                 LineFigures(
                     key=key,
                     label=label or "No category",
@@ -502,29 +591,47 @@ def line_figures(scope: Scope) -> tuple[list[LineFigures], list[LineFigures], li
                     cost=_decimal(cost),
                 )
             )
-    parts["category"].sort(key=lambda row: (-row.net, row.label))
-    parts["revenue"].sort(key=lambda row: (-row.net, row.key))
-    parts["quantity"].sort(key=lambda row: (-row.quantity, row.key))
-    return parts["category"], parts["revenue"], parts["quantity"]
+    parts_read["category"].sort(key=lambda row: (-row.net, row.label))
+    parts_read["revenue"].sort(key=lambda row: (-row.net, row.key))
+    parts_read["quantity"].sort(key=lambda row: (-row.quantity, row.key))
+    return parts_read["category"], parts_read["revenue"], parts_read["quantity"]
 
 
-def payment_mix(scope: Scope, *, change: Decimal) -> list[PaymentRow]:
+def payment_rows(scope: Scope, *, per_day: bool = False) -> list[dict]:
+    """Payments (counted) and amounts per method, signed: a voided sale's payments did not happen;
+    a refund pays money back but takes no payment away."""
+    sources = (
+        Source(Payment.objects.all(), "completed_at"),
+        Source(Payment.objects.all(), "sale__void__created_at", sign=-1),
+        Source(RefundPayment.objects.all(), "refund__created_at", store="refund__store", sign=-1, count_sign=0),
+    )
+    return [
+        {
+            **row,
+            "payments": (source.sign if source.count_sign is None else source.count_sign) * row["payments"],
+            "amount": source.sign * row["amount"],
+        }
+        for source in sources
+        for row in source.rows(scope, "method", per_day=per_day, payments=Count("id"), amount=Sum("amount"))
+    ]
+
+
+def payment_mix(parts: "report_periods.Parts", *, change: Decimal) -> list[PaymentRow]:
     """Takings by payment method: cash net of the change handed back (``change``: the buckets' net
     change), less what voids and refunds gave back by that method; payments counted net of voids."""
-    sums = {"payments": Count("id"), "amount": Sum("amount")}
-    # (queryset, sign of its amounts, sign of its count): a voided sale's payments did not happen;
-    # a refund pays money back but takes no payment away.
-    sources = (
-        (Payment.objects.filter(scope.during("completed_at")), 1, 1),
-        (Payment.objects.filter(scope.during("sale__void__created_at")), -1, -1),
-        (RefundPayment.objects.filter(scope.during("refund__created_at", store="refund__store")), -1, 0),
+    rows = list(
+        PeriodPayment.objects.filter(period__in=parts.days())
+        .values("method")
+        .annotate(payments=Sum("payments"), amount=Sum("amount"))
+        .order_by()
     )
+    if parts.live:
+        rows += payment_rows(parts.live)
     payments: dict[str, int] = defaultdict(int)
     amounts: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for queryset, sign, count_sign in sources:
-        for row in queryset.values("method").annotate(**sums).order_by():
-            payments[row["method"]] += count_sign * row["payments"]
-            amounts[row["method"]] += sign * row["amount"]
+    for row in rows:
+        payments[row["method"]] += row["payments"]
+        amounts[row["method"]] += row["amount"]
     amounts[PaymentMethod.CASH] -= change
     return [
         PaymentRow(method=method, label=label, payments=payments[method], amount=amounts[method])
@@ -533,21 +640,39 @@ def payment_mix(scope: Scope, *, change: Decimal) -> list[PaymentRow]:
     ]
 
 
-def cashier_figures(scope: Scope) -> list[CashierRow]:
-    """Per cashier: sales booked, their takings and discounts; voids, line voids, refunds and
-    no-sales they did."""
-    User = get_user_model()
-    rows = (
-        sales_in(scope)
-        .values("cashier_id")
-        .annotate(
-            sales=Count("id"),
-            gross=Sum("total"),
-            discounts=Sum("discount_total"),
-            discounted_sales=Count("id", filter=Q(discount_total__gt=0)),
-        )
+CASHIER_SUMS = ("sales", "gross", "discounts", "discounted_sales")
+CASHIER_DEFAULTS = {"sales": 0, "gross": ZERO, "discounts": ZERO, "discounted_sales": 0}
+
+
+def cashier_sale_rows(scope: Scope, *, per_day: bool = False) -> QuerySet:
+    """Per cashier: the sales they booked, their takings and discounts."""
+    return Source(Sale.objects.all(), "completed_at").rows(
+        scope,
+        "cashier_id",
+        per_day=per_day,
+        sales=Count("id"),
+        gross=Sum("total"),
+        discounts=Sum("discount_total"),
+        discounted_sales=Count("id", filter=Q(discount_total__gt=0)),
     )
-    figures = {row["cashier_id"]: row for row in rows}
+
+
+def cashier_figures(scope: Scope, parts: "report_periods.Parts") -> list[CashierRow]:
+    """Per cashier: sales booked, their takings and discounts; voids, line voids, refunds and
+    no-sales they did (few rows: read from the day's events, not summarised)."""
+    User = get_user_model()
+    rows = list(
+        PeriodCashier.objects.filter(period__in=parts.days())
+        .values("cashier_id")
+        .annotate(**{name: Sum(name) for name in CASHIER_SUMS})
+        .order_by()
+    )
+    if parts.live:
+        rows += list(cashier_sale_rows(parts.live))
+    figures: dict[int, dict] = defaultdict(lambda: dict(CASHIER_DEFAULTS))
+    for row in rows:
+        for name in CASHIER_SUMS:
+            figures[row["cashier_id"]][name] += row[name]
 
     def counts(queryset, cashier):
         return dict(queryset.values_list(cashier).annotate(count=Count("pk")).order_by())
