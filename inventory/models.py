@@ -1,6 +1,8 @@
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
@@ -13,6 +15,17 @@ from retailpos.db import select_with_related
 ZERO = Decimal("0")
 
 
+def default_timezone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValidationError(f"{name!r} is not a timezone: use an IANA name such as Europe/Berlin.") from None
+
+
 class Store(models.Model):
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
@@ -23,7 +36,12 @@ class Store(models.Model):
     allow_negative_stock = models.BooleanField(
         default=True, help_text="Allow selling more than the recorded on-hand quantity."
     )
-    timezone = models.CharField(max_length=64, default="Europe/Berlin")
+    timezone = models.CharField(
+        max_length=64,
+        default=default_timezone,
+        validators=[validate_timezone],
+        help_text="IANA name, e.g. Europe/Berlin: the store's local days and hours in its reports.",
+    )
     address = models.TextField(blank=True)
     decimal_separator = models.CharField(
         max_length=1,

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 
 class ContentSecurityPolicyMiddleware:
@@ -31,11 +32,14 @@ class ContentSecurityPolicyMiddleware:
 class BackOfficeIdleTimeoutMiddleware:
     """Log a back-office user out after ``settings.BACK_OFFICE_IDLE_MINUTES`` without a back-office request.
 
-    Only ``/admin/`` counts and is guarded: a counter session is not cut off mid-shift.
+    Only ``/admin/`` counts and is guarded: a counter session is not cut off mid-shift. A page's own
+    refreshes (the dashboard's polling, marked with ``BACKGROUND_HEADER``) are not activity: a
+    dashboard left open on an unattended screen is logged out like any other page.
     """
 
     SESSION_KEY = "back_office_last_seen"
     PREFIX = "/admin/"
+    BACKGROUND_HEADER = "X-Background-Refresh"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,8 +51,12 @@ class BackOfficeIdleTimeoutMiddleware:
             if last_seen is not None and now - last_seen > settings.BACK_OFFICE_IDLE_MINUTES * 60:
                 logout(request)
                 messages.info(request, "You were logged out of the back office after a while without activity.")
+                if request.headers.get("HX-Request") == "true":
+                    # A fragment must not become a login form inside the page: the whole page goes.
+                    return HttpResponseClientRedirect(reverse("admin:login"))
                 return redirect_to_login(request.get_full_path(), reverse("admin:login"))
             # Written at most once a minute: not a session save on every click.
-            if last_seen is None or now - last_seen >= 60:
+            background = request.headers.get(self.BACKGROUND_HEADER) == "1"
+            if last_seen is None or (now - last_seen >= 60 and not background):
                 request.session[self.SESSION_KEY] = now
         return self.get_response(request)

@@ -82,6 +82,27 @@ def test_the_back_office_stays_logged_in_while_used(client, manager):
     assert client.session[BackOfficeIdleTimeoutMiddleware.SESSION_KEY] >= int(time.time()) - 5
 
 
+def test_the_dashboards_own_refreshes_do_not_keep_the_back_office_logged_in(client, manager):
+    client.force_login(manager)
+    page = client.get("/admin/reports/").content.decode()
+    assert 'hx-headers=\'{"X-Background-Refresh": "1"}\'' in page  # what the polling fragment sends
+    session = client.session
+    session[BackOfficeIdleTimeoutMiddleware.SESSION_KEY] = int(time.time()) - 14 * 60
+    session.save()
+    poll = {"HX-Request": "true", "X-Background-Refresh": "1"}
+
+    assert client.get("/admin/reports/today/", headers=poll).status_code == 200
+    assert client.session[BackOfficeIdleTimeoutMiddleware.SESSION_KEY] <= int(time.time()) - 14 * 60
+
+    session = client.session
+    session[BackOfficeIdleTimeoutMiddleware.SESSION_KEY] = int(time.time()) - 16 * 60
+    session.save()
+    response = client.get("/admin/reports/today/", headers=poll)
+    # The whole page goes to the login form, not the fragment.
+    assert response.status_code == 200 and response["HX-Redirect"] == "/admin/login/"
+    assert client.get("/admin/").status_code == 302
+
+
 def test_pages_are_sent_with_a_strict_content_security_policy(cashier_client, register, manager):
     policy = cashier_client.get("/pos/R1/")["Content-Security-Policy"]
 

@@ -55,3 +55,22 @@ def test_cost_edited_in_the_back_office_pushes_nothing(
 
     assert response.status_code == 302
     assert pushed == []
+
+
+def test_a_store_takes_the_sites_timezone_and_refuses_one_that_does_not_exist(client, manager, settings):
+    from inventory.models import Store
+
+    settings.TIME_ZONE = "Europe/Lisbon"
+    assert Store(code="new", name="New").timezone == "Europe/Lisbon"
+
+    client.force_login(manager)
+    form = client.get("/admin/inventory/store/add/").content.decode()
+    assert 'value="Europe/Lisbon"' in form
+    response = client.post(
+        "/admin/inventory/store/add/",
+        {"code": "new", "name": "New", "currency": "EUR", "timezone": "Europe/Lisobn", "decimal_separator": "."},
+    )
+
+    assert response.status_code == 200
+    assert "&#x27;Europe/Lisobn&#x27; is not a timezone" in response.content.decode()
+    assert not Store.objects.filter(code="new").exists()
