@@ -20,9 +20,10 @@ const PAGE_KEYS = new Set(["Escape", "ArrowUp", "ArrowDown", "F1", "F2", "F3", "
 /**
  * What to do with a key pressed now. `key`: the keydown's key and modifiers. `waiting`: an answer
  * that redraws the sale is on its way; `holding`: keys are already held; `inTender`: the focus is in
- * the tender form; `tenderSent`: that form is the one on its way.
+ * the tender form; `repeat`: the key would send again the form that is on its way (Enter in that
+ * tender, Ctrl+Enter or Ctrl+Delete while completing or cancelling).
  */
-export function holdDecision(key, { waiting, holding, inTender, tenderSent }) {
+export function holdDecision(key, { waiting, holding, inTender, repeat }) {
   if (key.isComposing || !key.key) return PASS;
   const modified = key.ctrlKey || key.altKey || key.metaKey;
   const ctrlOnly = key.ctrlKey && !key.altKey && !key.metaKey;
@@ -30,7 +31,7 @@ export function holdDecision(key, { waiting, holding, inTender, tenderSent }) {
   const typing = !modified && (key.key.length === 1 || EDIT_KEYS.has(key.key));
   if (holding) return saleKey || typing || (!modified && PAGE_KEYS.has(key.key)) ? HOLD : PASS;
   if (!waiting) return PASS;
-  if (inTender && tenderSent && !modified && key.key === "Enter") return REPEAT;
+  if (repeat) return REPEAT;
   if (saleKey || (inTender && typing)) return HOLD;
   return PASS;
 }
@@ -40,7 +41,7 @@ export function describeKeys(held) {
   const words = [];
   let typed = "";
   for (const entry of held) {
-    if (entry.focus) continue; // where the cashier was, not a key
+    if (entry.tender) continue; // where the cashier was, not a key
     if (entry.key?.length === 1 && !entry.ctrlKey && !entry.altKey && !entry.metaKey) {
       typed += entry.key;
       continue;
@@ -68,7 +69,7 @@ class TypeAhead {
   #held = [];
   #refusal = false; // an answer since the last drain refused something (or never came)
   #messageRedrawn = false; // by the answer being swapped in
-  #sentPaymentIds = new Set(); // a tender form's payment_id is posted once by type-ahead, never again
+  #sentPaymentIds = new Set(); // a held key never posts a tender form whose payment_id was posted
 
   constructor(root, keyboardElsewhere) {
     this.#root = root;
@@ -126,15 +127,25 @@ class TypeAhead {
       waiting: this.#waiting.size > 0,
       holding: this.#held.length > 0,
       inTender: Boolean(form),
-      tenderSent: Boolean(form && this.#sentPaymentIds.has(form.elements.payment_id.value)),
+      repeat: this.#sendsAgain(event, form),
     });
     if (decision === PASS) return;
     event.preventDefault();
     event.stopImmediatePropagation();
     if (decision === REPEAT) return;
-    if (!this.#held.length && form) this.#held.push(this.#tenderFocus(form));
+    if (!this.#held.length && form) this.#held.push(this.#tenderState(form, document.activeElement));
     const { key, code, ctrlKey, shiftKey, altKey, metaKey } = event;
     this.#held.push({ key, code, ctrlKey, shiftKey, altKey, metaKey });
+  }
+
+  // htmx marks the form on its way with .htmx-request.
+  #sendsAgain({ key, ctrlKey, altKey, metaKey, shiftKey }, tender) {
+    if (key !== "Enter" && key !== "Delete") return false;
+    if (!ctrlKey && !altKey && !metaKey && !shiftKey && key === "Enter") {
+      return Boolean(tender?.classList.contains("htmx-request"));
+    }
+    if (!ctrlKey || altKey || metaKey) return false;
+    return Boolean($(key === "Enter" ? "#complete-form" : "#cancel-form")?.classList.contains("htmx-request"));
   }
 
   // The touch keypad and quick-cash notes are keys too.
@@ -145,27 +156,27 @@ class TypeAhead {
     event.preventDefault();
     event.stopImmediatePropagation();
     const form = tenderForm();
-    if (button.dataset.cash && !this.#held.length && this.#sentPaymentIds.has(form.elements.payment_id.value)) {
+    if (button.dataset.cash && !this.#held.length && form.classList.contains("htmx-request")) {
       return; // a second tap of a note while the first is on its way
     }
+    if (!this.#held.length) this.#held.push(this.#tenderState(form, null));
     if (button.dataset.key) this.#held.push({ keypad: button.dataset.key });
     else this.#held.push({ cash: button.dataset.cash, exact: button.matches(".quick-cash__key--exact") });
   }
 
-  // Where the cashier was typing: the same field of the redrawn tender. Unless this form was just
-  // sent, what it held is theirs and goes with them (its method, amount, reference, caret).
-  #tenderFocus(form) {
-    const field = document.activeElement;
-    const focus = { focus: isTextField(field) ? field.name : "amount", method: form.elements.method.value };
+  // The tender as the cashier left it, to carry into the redrawn one: its method, the field they were
+  // typing in and, unless this form was just sent, what they had typed (amount, reference, caret).
+  #tenderState(form, field) {
+    const state = { tender: true, focus: isTextField(field) ? field.name : null, method: form.elements.method.value };
     if (!this.#sentPaymentIds.has(form.elements.payment_id.value)) {
-      focus.values = {
+      state.values = {
         amount: form.elements.amount.value,
         fresh: form.elements.amount.dataset.fresh === "1",
         reference: form.elements.reference.value,
         selection: isTextField(field) ? [field.selectionStart, field.selectionEnd] : null,
       };
     }
-    return focus;
+    return state;
   }
 
   #drain() {
@@ -197,7 +208,7 @@ class TypeAhead {
 
   /** Use one held entry on the page as it is now; false: it cannot be used (the rest is dropped). */
   #replay(entry) {
-    if (entry.focus) return this.#replayFocus(entry);
+    if (entry.tender) return this.#replayTender(entry);
     if (entry.keypad) {
       $(`#tender [data-key="${entry.keypad}"]`)?.click();
       return true;
@@ -209,7 +220,7 @@ class TypeAhead {
     return this.#replayDefault(entry, document.activeElement);
   }
 
-  #replayFocus({ focus, method, values }) {
+  #replayTender({ focus, method, values }) {
     const form = tenderForm();
     if (!form || payDisabled(form)) return true; // the sale was completed: the keys go where the focus is
     const radio = form.querySelector(`input[name=method][value="${method}"]`);
@@ -224,10 +235,11 @@ class TypeAhead {
       else delete amount.dataset.fresh;
       reference.value = values.reference;
     }
-    const field = form.elements[focus] ?? amount;
+    const field = focus && form.elements[focus];
+    if (!field) return true;
     field.focus();
     if (values?.selection) field.setSelectionRange(...values.selection);
-    else if (isTextField(field)) field.select();
+    else field.select();
     return true;
   }
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { HOLD, PASS, REPEAT, describeKeys, holdDecision } from "../../static/js/type-ahead.js";
 
 const key = (name, modifiers = {}) => ({ key: name, ctrlKey: false, altKey: false, metaKey: false, ...modifiers });
-const idle = { waiting: false, holding: false, inTender: false, tenderSent: false };
+const idle = { waiting: false, holding: false, inTender: false, repeat: false };
 const waiting = { ...idle, waiting: true };
 
 test("with nothing on its way every key goes straight to the page", () => {
@@ -31,9 +31,10 @@ test("typing in the tender while it is redrawn waits, to be typed into the new o
 });
 
 test("Enter again on the payment on its way is a repeat, never a second payment", () => {
-  assert.equal(holdDecision(key("Enter"), { ...waiting, inTender: true, tenderSent: true }), REPEAT);
+  assert.equal(holdDecision(key("Enter"), { ...waiting, inTender: true, repeat: true }), REPEAT);
+  assert.equal(holdDecision(key("Enter", { ctrlKey: true }), { ...waiting, repeat: true }), REPEAT);
   // After another key it is a new Enter: held behind it.
-  assert.equal(holdDecision(key("Enter"), { ...waiting, holding: true, inTender: true, tenderSent: true }), HOLD);
+  assert.equal(holdDecision(key("Enter"), { ...waiting, holding: true, inTender: true, repeat: true }), HOLD);
 });
 
 test("behind held keys every key the page knows waits its turn", () => {
@@ -45,7 +46,7 @@ test("behind held keys every key the page knows waits its turn", () => {
 });
 
 test("the dropped keys read as typed", () => {
-  const held = [{ focus: "amount", method: "card" }, key("F4"), key("2"), key("0"), key("Enter")];
+  const held = [{ tender: true, focus: "amount", method: "card" }, key("F4"), key("2"), key("0"), key("Enter")];
   assert.equal(describeKeys(held), "F4 20 Enter");
   assert.equal(describeKeys([key("Enter", { ctrlKey: true })]), "Ctrl+Enter");
   assert.equal(describeKeys([{ keypad: "5" }, { cash: "20.00", exact: false }, { cash: "4.52", exact: true }]), "5 20.00 Exact");
