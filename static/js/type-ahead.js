@@ -12,7 +12,7 @@ export const REPEAT = "repeat"; // a second press of what is on its way: dropped
 
 // Keys that act on the sale from anywhere on the page: they must see the sale as the answer draws it.
 const SALE_KEYS = new Set(["F4", "F8", "F9", "F10"]);
-// Keys whose default action type-ahead replays in a field (see `replayDefault`).
+// Keys whose default action type-ahead replays in a field (see `#replayDefault`).
 const EDIT_KEYS = new Set(["Enter", "Backspace", "Delete", "Tab"]);
 // Other keys the page handles itself; held only behind keys already held, to keep their order.
 const PAGE_KEYS = new Set(["Escape", "ArrowUp", "ArrowDown", "F1", "F2", "F3", "F6", "F7"]);

@@ -136,3 +136,19 @@ def test_f4_enter_right_after_a_scan_pays_the_total_with_the_scanned_item(regist
     sale = Sale.objects.get()
     assert sale.total == D("3.33")
     assert payments(sale) == [("cash", D("3.33"))]
+
+
+def test_exact_tapped_right_after_a_scan_pays_the_total_with_the_scanned_item(register, cashier, shelf, proxy, page):
+    milk, bread = shelf
+    log_in_and_open(page, register)
+    scan(page, milk.barcode)
+    expect(page.locator("#total-amount")).to_have_text("€1.19")
+
+    held = proxy.hold_answers("POST", f"/pos/{register.code}/scan/")
+    scan(page, bread.barcode)
+    held.wait_until_arrived()
+    page.locator(".quick-cash__key--exact").click()  # still showing €1.19
+    held.release()
+
+    expect(page.locator("#change-due")).to_have_text("€0.00")
+    assert payments(Sale.objects.get()) == [("cash", D("3.33"))]
