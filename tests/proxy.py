@@ -6,7 +6,8 @@ through), so a connection carries one request and its answer; websocket upgrades
 ``drop_answers(method, path, count)`` makes the next ``count`` such requests lose their answer: the
 proxy reads the whole answer (the server has committed by then) and closes the browser's connection
 without sending a byte of it. ``hold_answers(method, path)`` makes the next such request a slow one:
-the proxy reads the whole answer, then keeps it until the test releases it.
+the proxy reads the whole answer, then keeps it until the test releases it (and drops it then, if
+both were asked).
 """
 
 import contextlib
@@ -106,13 +107,16 @@ class DroppingProxy:
             if held:
                 held.arrived.set()
                 held.released.wait(30)
-                client.sendall(answer)
-                answer = b""
+                if not drop:  # held, then lost
+                    client.sendall(answer)
             with self._lock:
                 self.passed.append(Passed(method, path, drop, answer if drop else b""))
         except OSError:
             pass
         finally:
+            # Shut down first: a close alone leaves the connection open while the other thread still reads it.
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
             client.close()
             if upstream is not None:
                 upstream.close()

@@ -69,6 +69,7 @@ class TypeAhead {
   #held = [];
   #refusal = false; // an answer since the last drain refused something (or never came)
   #messageRedrawn = false; // by the answer being swapped in
+  #droppedNote = ""; // which keys were dropped: shown again after redraws until the cashier's next key or tap
   #sentPaymentIds = new Set(); // a held key never posts a tender form whose payment_id was posted
 
   constructor(root, keyboardElsewhere) {
@@ -112,6 +113,8 @@ class TypeAhead {
     // The server's refusal in the message area (read now: htmx gives a swapped element its new class
     // only when it settles, after htmx:oobAfterSwap).
     if (redrawn && $("#message")?.classList.contains("message--error")) this.#refusal = true;
+    // An answer the cashier did not ask for (the sale fetched again on reconnecting) keeps the note.
+    if (redrawn && this.#droppedNote) this.#showNote();
     // After checkout.js's own after-swap work (focus back to the scan field), which is queued already.
     setTimeout(() => {
       this.#waiting.delete(detail.xhr);
@@ -120,8 +123,10 @@ class TypeAhead {
   }
 
   #onKeydown(event) {
-    // Replayed keys (untrusted) and the usual case, nothing on its way: straight through.
-    if (!event.isTrusted || (!this.#waiting.size && !this.#held.length) || this.#keyboardElsewhere()) return;
+    if (!event.isTrusted) return; // a replayed key
+    this.#droppedNote = "";
+    // The usual case, nothing on its way: straight through.
+    if ((!this.#waiting.size && !this.#held.length) || this.#keyboardElsewhere()) return;
     const form = document.activeElement?.closest?.("#tender-form");
     const decision = holdDecision(event, {
       waiting: this.#waiting.size > 0,
@@ -150,7 +155,9 @@ class TypeAhead {
 
   // The touch keypad and quick-cash notes are keys too.
   #onClick(event) {
-    if (!event.isTrusted || (!this.#waiting.size && !this.#held.length)) return;
+    if (!event.isTrusted) return;
+    this.#droppedNote = "";
+    if (!this.#waiting.size && !this.#held.length) return;
     const button = event.target.closest?.("#tender [data-key], #tender [data-cash]");
     if (!button) return;
     event.preventDefault();
@@ -199,10 +206,16 @@ class TypeAhead {
   #drop(first = null) {
     const keys = describeKeys(first ? [first, ...this.#held] : this.#held);
     this.#held = [];
+    this.#droppedNote = `Not done, type again: ${keys} (typed while waiting for that answer).`;
+    this.#showNote();
+  }
+
+  // After what the message area says (the refusal, or that the server is away).
+  #showNote() {
     const message = $("#message");
-    if (!message) return;
+    if (!message || message.textContent.includes(this.#droppedNote)) return;
     const said = message.textContent.trim();
-    message.textContent = `${said ? `${said} ` : ""}Not done, type again: ${keys} (typed while waiting for that answer).`;
+    message.textContent = said ? `${said} ${this.#droppedNote}` : this.#droppedNote;
     message.className = "message message--error";
   }
 

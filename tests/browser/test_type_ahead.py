@@ -29,11 +29,23 @@ def proxy(live_server):
     proxy.close()
 
 
+# What the browser logs when an answer never comes (htmx and Chromium's own network error).
+ANSWER_LOST = r"htmx:(sendError|afterRequest)|Failed to load resource: net::ERR_EMPTY_RESPONSE"
+
+
 @pytest.fixture
 def page(proxy, chromium):
     """The checkout through the proxy; fails the test on any script or console error."""
     errors = []
     yield new_page(chromium, proxy.url, errors)
+    assert not errors, errors
+
+
+@pytest.fixture
+def page_losing_an_answer(proxy, chromium):
+    """As ``page``, where the console errors of an answer lost on the way are expected."""
+    errors = []
+    yield new_page(chromium, proxy.url, errors, expected_console_errors=ANSWER_LOST)
     assert not errors, errors
 
 
@@ -152,3 +164,33 @@ def test_exact_tapped_right_after_a_scan_pays_the_total_with_the_scanned_item(re
 
     expect(page.locator("#change-due")).to_have_text("€0.00")
     assert payments(Sale.objects.get()) == [("cash", D("3.33"))]
+
+
+def test_keys_typed_before_a_lost_answer_are_dropped_and_the_cashier_is_told(
+    register, cashier, shelf, proxy, page_losing_an_answer
+):
+    page = page_losing_an_answer
+    ring_up(page, register, shelf)
+    proxy.drop_answers("POST", f"/pos/{register.code}/tender/")
+    held = pay_by_card_slowly(page, proxy, register, "2")
+
+    page.keyboard.press("F4")
+    page.keyboard.press("Enter")
+    held.release()  # and lost on the way: booked or not, the page cannot know; F4 would fill in a guess
+
+    message = page.locator("#message")
+    expect(message).to_contain_text("Not done, type again: F4 Enter")
+    # The page finds the server again and fetches the sale: the card payment is there, the note stays.
+    expect(page.locator("#remaining-due")).to_have_text("€2.52")
+    expect(message).to_contain_text("Not done, type again: F4 Enter")
+    assert sorted(CartPayment.objects.values_list("method", "amount")) == [("card", D("2.00"))]
+    # Until the next answer to the cashier's keys.
+    page.keyboard.press("F4")
+    expect(page.locator("#amount")).to_have_value("2.52")
+    page.keyboard.press("Enter")
+    expect(page.locator("#change-due")).to_have_text("€0.00")
+    expect(message).not_to_contain_text("Not done")
+    assert sorted(Sale.objects.get().payments.values_list("method", "amount")) == [
+        ("card", D("2.00")),
+        ("cash", D("2.52")),
+    ]
