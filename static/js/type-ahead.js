@@ -57,6 +57,8 @@ export function describeKeys(held) {
 }
 
 // --- The page ------------------------------------------------------------------------------------
+// Longer than checkout.js's htmx timeout (15 s): an answer not in by then counts as none.
+const NO_ANSWER_MS = 20_000;
 const $ = (selector) => document.querySelector(selector);
 const isTextField = (el) => el?.matches?.("input:not([type]), input[type=text], input[type=search], textarea");
 const tenderForm = () => $("#tender-form");
@@ -99,6 +101,9 @@ class TypeAhead {
   #onSend(detail) {
     if (!this.#redrawsSale(detail)) return;
     this.#waiting.set(detail.xhr, "sent");
+    // htmx gives up after its timeout (htmx:timeout); an answer it failed to swap in (htmx:onLoadError)
+    // has no htmx:afterRequest at all: either way the keys must not wait for ever.
+    setTimeout(() => this.#answered(detail.xhr, true), NO_ANSWER_MS);
     const form = detail.requestConfig.elt;
     if (form?.id === "tender-form") this.#sentPaymentIds.add(form.elements.payment_id.value);
   }
@@ -107,17 +112,22 @@ class TypeAhead {
     const redrawn = this.#messageRedrawn;
     this.#messageRedrawn = false;
     if (this.#waiting.get(detail.xhr) !== "sent") return; // not ours, or told twice (htmx re-fires it on a parent)
-    this.#waiting.set(detail.xhr, "answered");
-    // htmx:responseError has already shown the status; htmx:sendError / htmx:timeout follow this event.
-    if (!detail.successful) this.#refusal = true;
-    // The server's refusal in the message area (read now: htmx gives a swapped element its new class
-    // only when it settles, after htmx:oobAfterSwap).
-    if (redrawn && $("#message")?.classList.contains("message--error")) this.#refusal = true;
     // An answer the cashier did not ask for (the sale fetched again on reconnecting) keeps the note.
     if (redrawn && this.#droppedNote) this.#showNote();
+    // No answer, an error status (htmx:responseError has shown it; htmx:sendError / htmx:timeout follow
+    // this event), or the server's refusal in the message area (read now: htmx gives a swapped element
+    // its new class only when it settles, after htmx:oobAfterSwap).
+    const refused = !detail.successful || (redrawn && $("#message")?.classList.contains("message--error"));
+    this.#answered(detail.xhr, refused);
+  }
+
+  #answered(xhr, refused) {
+    if (this.#waiting.get(xhr) !== "sent") return;
+    this.#waiting.set(xhr, "answered");
+    if (refused) this.#refusal = true;
     // After checkout.js's own after-swap work (focus back to the scan field), which is queued already.
     setTimeout(() => {
-      this.#waiting.delete(detail.xhr);
+      this.#waiting.delete(xhr);
       this.#drain();
     }, 0);
   }
