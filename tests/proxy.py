@@ -1,21 +1,38 @@
-"""A test-only HTTP proxy that loses answers: the request reaches the server, the answer never the browser.
+"""A test-only HTTP proxy that loses or holds answers: the request reaches the server, the answer the
+browser never or only when the test says so.
 
 Each request gets a connection of its own to the server (``Connection: close`` is set on the way
 through), so a connection carries one request and its answer; websocket upgrades pass untouched.
 ``drop_answers(method, path, count)`` makes the next ``count`` such requests lose their answer: the
 proxy reads the whole answer (the server has committed by then) and closes the browser's connection
-without sending a byte of it.
+without sending a byte of it. ``hold_answers(method, path)`` makes the next such request a slow one:
+the proxy reads the whole answer, then keeps it until the test releases it (and drops it then, if
+both were asked).
 """
 
 import contextlib
 import re
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tests.servers import free_port
 
 HEAD_END = b"\r\n\r\n"
+
+
+@dataclass
+class HeldAnswer:
+    """An answer the proxy keeps from the browser: ``arrived`` once the server has answered; ``release()`` sends it."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def wait_until_arrived(self, timeout: float = 10.0) -> None:
+        assert self.arrived.wait(timeout), "the server did not answer the held request"
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -33,6 +50,7 @@ class DroppingProxy:
         self.url = f"http://127.0.0.1:{self.port}"
         self.passed: list[Passed] = []
         self._drops: dict[tuple[str, str], int] = {}
+        self._holds: dict[tuple[str, str], list[HeldAnswer]] = {}
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", self.port))
         self._stopped = False
@@ -41,6 +59,13 @@ class DroppingProxy:
     def drop_answers(self, method: str, path: str, count: int = 1) -> None:
         with self._lock:
             self._drops[(method, path)] = count
+
+    def hold_answers(self, method: str, path: str) -> HeldAnswer:
+        """Keep the answer to the next ``method path`` request until ``release()`` (at most 30 s)."""
+        held = HeldAnswer()
+        with self._lock:
+            self._holds.setdefault((method, path), []).append(held)
+        return held
 
     def requests(self, method: str, path: str) -> list[Passed]:
         with self._lock:
@@ -73,15 +98,25 @@ class DroppingProxy:
                 drop = self._drops.get((method, path), 0) > 0
                 if drop:
                     self._drops[(method, path)] -= 1
+                holds = self._holds.get((method, path))
+                held = holds.pop(0) if holds else None
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
             upstream.sendall(head + HEAD_END + rest)
             threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
-            answer = self._pipe(upstream, None if drop else client)
+            answer = self._pipe(upstream, None if drop or held else client)
+            if held:
+                held.arrived.set()
+                held.released.wait(30)
+                if not drop:  # held, then lost
+                    client.sendall(answer)
             with self._lock:
                 self.passed.append(Passed(method, path, drop, answer if drop else b""))
         except OSError:
             pass
         finally:
+            # Shut down first: a close alone leaves the connection open while the other thread still reads it.
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
             client.close()
             if upstream is not None:
                 upstream.close()

@@ -4,6 +4,7 @@
 
 import { approvalModalOpen, focusApprovalModal } from "./approval-modal.js";
 import { offlineRegister } from "./offline-register.js";
+import { startTypeAhead } from "./type-ahead.js";
 
 const htmx = window.htmx;
 const root = document.getElementById("pos");
@@ -262,6 +263,8 @@ function init() {
   if (window.matchMedia("(pointer: coarse)").matches) scanInput().setAttribute("inputmode", "none");
 
   $("#scan-form").addEventListener("submit", submitScan);
+  // Keys typed while the server answers a change to the sale wait for that answer (type-ahead.js).
+  startTypeAhead(root, { keyboardElsewhere: approvalModalOpen });
   document.addEventListener("keydown", onKeydown);
   document.addEventListener("click", (event) => {
     const key = event.target.closest("[data-key]");

@@ -48,11 +48,7 @@ def test_scan_a_loyalty_card_pay_part_with_points_and_the_receipt_shows_the_new_
     expect(page.locator("#amount")).to_have_value("2.50")
     page.keyboard.press("Enter")
     expect(page.locator("#remaining-due")).to_have_text("€1.07")
-    # Let htmx finish what the points payment started before the next keys: once, under load, the
-    # Enter after F4 booked nothing (a swap still in flight is the likely cause; not proven).
-    expect(page.locator(".htmx-request")).to_have_count(0)
     page.keyboard.press("F4")
-    expect(page.locator("#amount")).to_be_focused()
     expect(page.locator("#amount")).to_have_value("1.07")
     page.keyboard.press("Enter")
 
