@@ -643,11 +643,18 @@ export function showMessage(text, kind = "error") {
  * What the header says about the outbox: `{count, oldestQueuedAt}` (outbox.status()) at `now` →
  * `{text, state}`, state "empty", "queued" or "overdue" (the oldest waits `warnHours` or longer).
  */
-export function describeQueue({ count, oldestQueuedAt }, { now = Date.now(), warnHours = 12 } = {}) {
+export function describeQueue({ count, customers = 0, oldestQueuedAt }, { now = Date.now(), warnHours = 12 } = {}) {
   if (!count) return { text: "No sales queued", state: "empty", age: null };
   const age = Math.max(0, now - Date.parse(oldestQueuedAt));
   const overdue = age >= warnHours * 3_600_000;
-  const text = `${count} sale${count === 1 ? "" : "s"} queued · oldest ${formatAge(age)}`;
+  const sales = count - customers;
+  const what = [
+    sales ? `${sales} sale${sales === 1 ? "" : "s"}` : "",
+    customers ? `${customers} new customer${customers === 1 ? "" : "s"}` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
+  const text = `${what} queued · oldest ${formatAge(age)}`;
   return {
     text: overdue ? `${text} — not sent for over ${plainNumber(String(warnHours))} h: get the register online` : text,
     state: overdue ? "overdue" : "queued",
@@ -685,7 +692,7 @@ export function renderStatus({ queue, problems, warnHours, persisted, lastError 
   status.dataset.count = String(queue.count);
   status.textContent = described.text;
   status.title = [
-    queue.count ? "Sales rung up offline, kept on this register until the server has them." : "",
+    queue.count ? "Sales rung up (and customers added) offline, kept on this register until the server has them." : "",
     persisted === false ? "The browser has not granted persistent storage: do not clear this site's data." : "",
     queue.count && lastError ? `Last attempt: ${lastError}` : "",
   ]
@@ -697,11 +704,12 @@ export function renderStatus({ queue, problems, warnHours, persisted, lastError 
   button.textContent = `Sync problems (${problems})`;
 }
 
-/** The list of sales the server refused (outbox problems), with what it answered. */
+/** The list of sales and new customers the server refused (outbox problems), with what it answered. */
 export function renderProblems(problems, page) {
   const list = document.getElementById("sync-problems-list");
   list.replaceChildren(
     ...problems.map((problem) => {
+      if (problem.customer) return customerProblem(problem, page);
       const paid = problem.sale.payments.reduce((sum, payment) => sumMoney(sum, payment.amount, page), "0");
       return h(
         "li",
@@ -715,6 +723,34 @@ export function renderProblems(problems, page) {
         h("span", { class: "sync-problem__answer", text: answerText(problem.answer) }),
       );
     }),
+  );
+}
+
+// A customer added offline that the server refused, or resolved to the owner of their phone.
+function customerProblem(problem, page) {
+  const { customer, resolved_to: existing } = problem;
+  return h(
+    "li",
+    { class: "sync-problem", dataset: { customerId: customer.id } },
+    h("strong", { class: "sync-problem__number", text: `New customer ${customer.name}` }),
+    h(
+      "span",
+      { class: "sync-problem__meta" },
+      `${customer.phone || "no phone"} · added offline ${formatTime(problem.queued_at, page.timeZone)} · ` +
+        `answered ${formatTime(problem.refused_at, page.timeZone)} (HTTP ${problem.status})`,
+    ),
+    h("span", {
+      class: "sync-problem__answer",
+      text: existing ? customerResolvedText(customer, existing) : answerText(problem.answer),
+    }),
+  );
+}
+
+/** What the cashier is told when a customer added offline had the phone of one on the server. */
+export function customerResolvedText(customer, existing) {
+  return (
+    `Phone ${existing.phone} was already ${existing.name}'s (card ${existing.card_number}): ` +
+    `not added again; the sales for ${customer.name} are booked for ${existing.name}.`
   );
 }
 
@@ -746,12 +782,35 @@ export function problemsCsv(problems) {
     "answer",
     "lines",
     "payments",
+    "customer",
   ];
   const cell = (value) => {
     const text = String(value ?? "");
     return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  const rows = problems.map((problem) => [
+  const rows = problems.map((problem) => (problem.customer ? customerProblemRow(problem) : saleProblemRow(problem)));
+  return [header, ...rows].map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
+}
+
+function customerProblemRow(problem) {
+  const { customer, resolved_to: existing } = problem;
+  return [
+    "",
+    "",
+    "",
+    "",
+    problem.queued_at,
+    problem.refused_at,
+    problem.status,
+    existing ? customerResolvedText(customer, existing) : answerText(problem.answer),
+    "",
+    "",
+    `new: ${customer.name} ${customer.phone} (${customer.id})${existing ? ` → ${existing.id}` : ""}`,
+  ];
+}
+
+function saleProblemRow(problem) {
+  return [
     problem.sale.offline_receipt_number,
     problem.sale.id,
     problem.sale.register,
@@ -766,8 +825,8 @@ export function problemsCsv(problems) {
     problem.sale.payments
       .map((payment) => `${payment.method} ${payment.amount}${payment.reference ? ` (${payment.reference})` : ""}`)
       .join(" | "),
-  ]);
-  return [header, ...rows].map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
+    problem.sale.customer ?? "",
+  ];
 }
 
 
