@@ -47,6 +47,10 @@ def programme() -> Programme:
     )
 
 
+def point_value() -> Decimal:
+    return LoyaltyProgram.current().point_value
+
+
 def customer_standing(customer: Customer, *, tiers=None, now=None) -> CustomerStanding:
     """Balance and 12-month spend in one query; the tier follows from the spend."""
     since = (now or timezone.now()) - timedelta(days=ROLLING_DAYS)

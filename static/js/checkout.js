@@ -140,7 +140,7 @@ const SHORTCUTS = {
   // The loyalty customer: find by phone, card or name, or add one (F6 is the Return mode).
   F3: () => {
     const find = $("#customer .customer__find");
-    if (!find) return;
+    if (!find || find.hidden) return; // a customer is on the sale already
     find.open = true;
     $("#customer-search")?.focus();
   },

@@ -94,6 +94,14 @@ export function pointsValue(points, pointValue, currency) {
   return quantizeMoney(decimal.format(decimal.multiply(decimal.parse(String(points)), decimal.parse(pointValue))), currency);
 }
 
+/** The most whole points `amount` (a decimal string) can take: what is due paid in points, at most. */
+export function pointsWithin(amount, pointValue) {
+  const value = decimal.parse(pointValue);
+  if (decimal.compare(value, decimal.parse("0")) <= 0) return 0;
+  const points = decimal.format(decimal.divide(decimal.parse(amount), value));
+  return points.startsWith("-") ? 0 : Number(points.split(".")[0]);
+}
+
 /** The whole number of points that pay exactly `amount` (a decimal string), or null (rules.points_for_amount). */
 export function wholePoints(amount, pointValue) {
   const value = decimal.parse(pointValue);

@@ -323,15 +323,19 @@ function sumMoney(a, b, page) {
 }
 
 // --- Tender (partials/tender.html) ---------------------------------------------------------------
-export function renderTender(cart, page) {
+/**
+ * `points`: what the sale's customer may still redeem offline (the store's cap, the balance as last
+ * synced), `{points, value}`, or null: no Points method then.
+ */
+export function renderTender(cart, page, { points = null } = {}) {
   const due = quantizeMoney(cart.settlement.remaining, page.currency);
   const empty = !cart.lines.length;
-  const method = (value, label, key, checked = false) =>
+  const method = (value, label, key, checked = false, extra = null, dataset = {}) =>
     h(
       "label",
       { class: "method" },
-      h("input", { type: "radio", name: "method", value, checked }),
-      h("span", {}, `${label} `, kbd(key)),
+      h("input", { type: "radio", name: "method", value, checked, dataset }),
+      h("span", {}, `${label} `, kbd(key), ...(extra ? [" ", extra] : [])),
     );
   const keypad = [..."789456123", "0", "00", "."].map((key) =>
     h("button", { type: "button", class: "keypad__key", dataset: { key }, tabindex: -1, text: key }),
@@ -350,6 +354,18 @@ export function renderTender(cart, page) {
         method("cash", "Cash", "F4", true),
         method("card", "Card", "F8"),
         method("mobile", "Mobile / QR", "F9"),
+        ...(points
+          ? [
+              method(
+                "points",
+                "Points",
+                "F10",
+                false,
+                h("small", { text: `${points.points} = ${money(points.value, page)} (offline)` }),
+                { max: points.value },
+              ),
+            ]
+          : []),
       ),
       h(
         "div",
@@ -830,19 +846,23 @@ function saleProblemRow(problem) {
 }
 
 
-/** The sale's loyalty customer as the offline register knows them: name, card, balance as of the copy. */
+/**
+ * The sale's loyalty customer as the offline register knows them: name, card, balance as of the
+ * copy; a customer added here and not yet synced says so. The finder (F3) hides meanwhile.
+ */
 export function showCustomer(customer, { syncedAt = null, timeZone } = {}) {
   const box = document.getElementById("customer");
   if (!box) return;
   const row = document.createElement("div");
   row.className = "customer__attached";
   row.dataset.customer = customer.id;
+  if (customer.pending) row.dataset.pending = "";
   const name = Object.assign(document.createElement("span"), { className: "customer__name", textContent: customer.name });
   const meta = Object.assign(document.createElement("span"), {
     className: "customer__meta",
-    textContent: `Card …${customer.card_number.slice(-4)}`,
+    textContent: customer.card_number ? `Card …${customer.card_number.slice(-4)}` : "New, not yet synced",
   });
-  const asOf = syncedAt
+  const asOf = syncedAt && !customer.pending
     ? ` (as of ${new Date(syncedAt).toLocaleString(undefined, { timeZone, dateStyle: "short", timeStyle: "short" })})`
     : "";
   const points = Object.assign(document.createElement("span"), {
@@ -850,11 +870,51 @@ export function showCustomer(customer, { syncedAt = null, timeZone } = {}) {
     textContent: `${customer.points_balance} points${asOf}`,
   });
   points.dataset.pointsBalance = customer.points_balance;
-  row.append(name, meta, points);
-  box.replaceChildren(row);
+  const remove = h(
+    "form",
+    { dataset: { offlineForm: "detach-customer" } },
+    h("button", { class: "icon-button icon-button--small", "aria-label": "Remove the customer from the sale", text: "×" }),
+  );
+  row.append(name, meta, points, remove);
+  box.querySelector(".customer__attached")?.remove();
+  box.prepend(row);
+  const find = box.querySelector(".customer__find");
+  if (find) {
+    find.hidden = true;
+    find.open = false;
+  }
 }
 
-/** No customer on the sale rung up here (a new sale after one with a customer). */
+/** No customer on the sale rung up here (a new sale after one with a customer): the finder is back. */
 export function clearCustomer() {
   document.querySelector("#customer .customer__attached")?.remove();
+  const find = document.querySelector("#customer .customer__find");
+  if (find) find.hidden = false;
+}
+
+/** Customers found in the register's copy, drawn as the server draws them (customer-results.html). */
+export function renderCustomerResults(query, customers) {
+  const list = document.getElementById("customer-results");
+  if (!list) return;
+  if (!query) {
+    list.replaceChildren();
+    return;
+  }
+  if (!customers.length) {
+    list.replaceChildren(h("p", { class: "search-results__empty", text: `No customer matches “${query}” on this register.` }));
+    return;
+  }
+  list.replaceChildren(
+    ...customers.map((customer) =>
+      h(
+        "button",
+        { type: "button", class: "search-result", role: "option", dataset: { customer: customer.id } },
+        h("span", { class: "search-result__name", text: customer.name }),
+        h("span", {
+          class: "search-result__meta",
+          text: `${customer.phone} · ${customer.card_number ? `card ${customer.card_number}` : "new, not yet synced"}`,
+        }),
+      ),
+    ),
+  );
 }

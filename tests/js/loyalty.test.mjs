@@ -13,6 +13,7 @@ import {
   offlineRedemption,
   phoneSearchDigits,
   pointsValue,
+  pointsWithin,
   wholePoints,
 } from "../../static/js/loyalty.js";
 
@@ -65,6 +66,8 @@ describe("offline redemption up to the store's cap", () => {
     assert.throws(() => offlineRedemption({ ...base, pointValue: "0.05", amount: "0.12" }), RedemptionRefused);
     assert.equal(wholePoints("0.15", "0.05"), 3);
     assert.equal(wholePoints("7", "1.5"), null);
+    assert.equal(pointsWithin("11.90", "0.03"), 396);
+    assert.equal(pointsWithin("0.00", "0.01"), 0);
   });
   test("what is still redeemable", () => {
     assert.equal(offlineRedeemableNow({ balance: 300, cap: 200, alreadyRedeemed: 50 }), 150);
