@@ -228,10 +228,15 @@ function checkCartLines() {
   if (expected !== undefined && document.querySelectorAll(".cart-line").length !== Number(expected)) refreshSale();
 }
 
+// The cashier is in the product search or the customer finder (F2, F3): a redraw leaves them there.
+function typingElsewhere() {
+  return Boolean(document.activeElement?.closest?.("#search, #search-results, #customer .customer__find:not([hidden])"));
+}
+
 function afterLocalRender() {
   syncMethod();
   $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
-  if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
+  if (!typingElsewhere()) focusScan();
 }
 
 // After the server answered: back to scanning, unless the cashier is in the search.
@@ -249,7 +254,7 @@ function afterSwap() {
     $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
     checkCartLines();
     if (focusApprovalModal()) return;
-    if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
+    if (!typingElsewhere()) focusScan();
   }, 0);
 }
 

@@ -121,6 +121,9 @@ class OfflineRegister {
     document.addEventListener("click", (event) => this.#onClick(event));
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") document.getElementById("sync-problems").hidden = true;
+      if (event.key === "F10" && this.local && !document.querySelector("#tender-form input[value=points]")) {
+        this.#explainNoPoints();
+      }
       if (event.key === "Enter" && this.local && event.target.id === "customer-search") {
         event.preventDefault();
         document.querySelector("#customer-results .search-result[data-customer]")?.click();
@@ -380,6 +383,22 @@ class OfflineRegister {
     );
     if (points <= 0) return null;
     return { points, value: pointsValue(points, this.#page.pointValue, this.#page.currency) };
+  }
+
+  // F10 offline without a Points method: say why, rather than nothing.
+  #explainNoPoints() {
+    const customer = this.customer;
+    if (!this.cart?.customer || customer?.id !== this.cart.customer) {
+      view.showMessage("Attach the customer first: points pay only for their own sale.");
+    } else if (!this.#page.offlinePointsCap) {
+      view.showMessage("Points cannot be redeemed while the register is offline at this store. Take another tender.");
+    } else if (customer.points_balance <= 0) {
+      view.showMessage(`${customer.name} has no points to redeem (as last synced).`);
+    } else {
+      view.showMessage(
+        `Offline at most ${this.#page.offlinePointsCap} points can be redeemed per sale; this sale has used them.`,
+      );
+    }
   }
 
   #pointsTendered(cart = this.cart) {

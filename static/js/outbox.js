@@ -148,7 +148,10 @@ export class Outbox {
   async drain(send, sendCustomer = null) {
     const run = async () => {
       const result = { sent: 0, refused: 0, waiting: 0, busy: false, customers: [], resolved: [] };
-      for (const item of await this.pending()) {
+      for (let item of await this.pending()) {
+        // A customer resolved above rewrote the queued sales naming them: send them as they now are.
+        if (result.resolved.length) item = await this.#get(item.position);
+        if (!item) continue;
         let answer;
         try {
           if (item.customer && !sendCustomer) throw new Error("no way to send customers given");
@@ -213,6 +216,10 @@ export class Outbox {
     });
     queue.delete(item.position);
     await committed(transaction);
+  }
+
+  #get(position) {
+    return request(this.db.transaction(QUEUE).objectStore(QUEUE).get(position));
   }
 
   async #remove(item) {
