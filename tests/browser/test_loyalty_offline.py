@@ -269,7 +269,9 @@ def test_offline_redemption_within_the_stores_cap_and_never_when_it_is_off(
         pay(page, "F4", "10")
     else:
         pay(page, "F10", "2.50")  # 250 points: above the store's cap of 200
-        expect(page.locator("#message")).to_contain_text("Offline at most 200 points (2.00 EUR) can be redeemed per sale")
+        expect(page.locator("#message")).to_contain_text(
+            "Offline at most 200 points (2.00 EUR) can be redeemed per sale"
+        )
         page.keyboard.press("F10")
         expect(page.locator("#amount")).to_have_value("2.00")  # what the cap allows
         page.keyboard.press("Enter")
