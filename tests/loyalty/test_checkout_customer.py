@@ -59,6 +59,15 @@ def test_search_by_phone_card_or_name_and_attach(pos, customer, cart):  # noqa: 
     assert cart.customer == customer
 
 
+def test_a_phone_typed_with_full_width_digits_finds_the_customer_and_is_stored_normalised(pos, customer, cart):  # noqa: F811
+    # An East Asian input method types ０１５１…: the same phone (loyalty.rules, mirrored offline).
+    assert f'data-customer="{customer.pk}"' in text(pos.get("customer-search", {"q": "０１５１ １２３４５６７"}))
+
+    pos.post("customer-new", {"name": "Grace Hopper", "phone": "＋８６ １３８ ００１３ ８０００"})
+
+    assert Customer.objects.get(name="Grace Hopper").phone == "+8613800138000"
+
+
 def test_a_new_customer_in_a_few_keystrokes_and_a_known_phone_reported(pos, cart, customer):  # noqa: F811
     response = pos.post("customer-new", {"name": "Grace Hopper", "phone": "0170 555 01"})
 
