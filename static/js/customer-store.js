@@ -120,6 +120,10 @@ export class CustomerStore {
     return this.#write(CUSTOMERS, (store) => store.put(customer));
   }
 
+  remove(id) {
+    return this.#write(CUSTOMERS, (store) => store.delete(id));
+  }
+
   /** A customer added offline turned out to be `existing` on the server (same phone): keep that one only. */
   replace(offlineId, existing) {
     return this.#write(CUSTOMERS, (store) => {

@@ -310,6 +310,10 @@ class OfflineRegister {
 
   async #attach(customer, message) {
     closeReceipt();
+    // Points tendered were the previous customer's.
+    if (this.cart.customer !== customer.id) {
+      this.cart.payments = this.cart.payments.filter((payment) => payment.method !== "points");
+    }
     this.cart.customer = customer.id;
     this.cart.dirty = true;
     this.customer = customer;
@@ -804,7 +808,7 @@ class OfflineRegister {
       );
     } catch (error) {
       console.warn("Offline register: draining failed", error);
-      result = { sent: 0, refused: 0, waiting: this.#queue.count || 1, busy: false, customers: [], resolved: [] };
+      result = { sent: 0, refused: 0, waiting: this.#queue.count || 1, busy: false };
     } finally {
       this.#draining = false;
     }
@@ -823,11 +827,13 @@ class OfflineRegister {
 
   // New customers the server now has: the copy gets its answer (card number, "synced"); one whose phone
   // it had is replaced by that customer, and the cashier is told.
-  async #customersSynced({ customers = [], resolved = [] }) {
+  async #customersSynced({ customers = [], resolved = [], refusedCustomers = [] }) {
     if (!this.customers) return;
     try {
       for (const customer of customers) await this.customers.put(customer);
       for (const { customer, existing } of resolved) await this.customers.replace(customer.id, existing);
+      // Refused (listed with the sync problems): no longer offered as "not yet synced".
+      for (const customer of refusedCustomers) await this.customers.remove(customer.id);
     } catch (error) {
       console.warn("Offline register: customer copy not updated", error);
     }

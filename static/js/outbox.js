@@ -141,13 +141,15 @@ export class Outbox {
    * them); the caller retries later, with backoff. Only one tab of the register drains at a time:
    * in another it resolves at once with `{busy: true}`.
    *
-   * Resolves to `{sent, refused, waiting, busy, customers, resolved}`: acknowledged, moved to the
-   * problems, still queued; `customers`: the server's answers for the customers synced;
-   * `resolved`: `[{customer, existing}]`, customers added here whose phone the server had.
+   * Resolves to `{sent, refused, waiting, busy, customers, resolved, refusedCustomers}`:
+   * acknowledged, moved to the problems, still queued; `customers`: the server's answers for the
+   * customers synced; `resolved`: `[{customer, existing}]`, customers added here whose phone the
+   * server had; `refusedCustomers`: customers it refused otherwise (their sales book without them).
    */
   async drain(send, sendCustomer = null) {
     const run = async () => {
-      const result = { sent: 0, refused: 0, waiting: 0, busy: false, customers: [], resolved: [] };
+      const result = { sent: 0, refused: 0, waiting: 0, busy: false };
+      Object.assign(result, { customers: [], resolved: [], refusedCustomers: [] });
       for (let item of await this.pending()) {
         // A customer resolved above rewrote the queued sales naming them: send them as they now are.
         if (result.resolved.length) item = await this.#get(item.position);
@@ -173,6 +175,7 @@ export class Outbox {
         } else if (verdict === "refused") {
           await this.#moveToProblems(item, answer);
           result.refused += 1;
+          if (item.customer) result.refusedCustomers.push(item.customer);
         } else {
           await this.#noteAttempt(item, `HTTP ${answer.status}`);
           return { ...result, waiting: (await this.status()).count };
@@ -187,7 +190,10 @@ export class Outbox {
       async (lock) =>
         lock
           ? run()
-          : { sent: 0, refused: 0, waiting: (await this.status()).count, busy: true, customers: [], resolved: [] },
+          : {
+              ...{ sent: 0, refused: 0, busy: true, customers: [], resolved: [], refusedCustomers: [] },
+              waiting: (await this.status()).count,
+            },
     );
   }
 

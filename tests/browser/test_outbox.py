@@ -100,9 +100,25 @@ def test_drain_sends_in_order_keeps_what_got_no_answer_and_files_refusals_as_pro
     )
 
     ids = [sale(n)["id"] for n in (1, 2, 3, 4)]
-    assert result["first"] == {"sent": 1, "refused": 1, "waiting": 2, "busy": False, "customers": [], "resolved": []}
+    assert result["first"] == {
+        "sent": 1,
+        "refused": 1,
+        "waiting": 2,
+        "busy": False,
+        "customers": [],
+        "resolved": [],
+        "refusedCustomers": [],
+    }
     assert result["waiting"] == [[ids[2], 1], [ids[3], 0]]
-    assert result["second"] == {"sent": 2, "refused": 0, "waiting": 0, "busy": False, "customers": [], "resolved": []}
+    assert result["second"] == {
+        "sent": 2,
+        "refused": 0,
+        "waiting": 0,
+        "busy": False,
+        "customers": [],
+        "resolved": [],
+        "refusedCustomers": [],
+    }
     assert result["sent"] == [ids[0], ids[1], ids[2], ids[2], ids[3]]
     assert result["problems"] == [[ids[1], 409, {"id": ["used"]}]]
     assert (result["exported"], result["left"]) == (1, 0)
@@ -126,8 +142,24 @@ def test_only_one_tab_drains_at_a_time(page):
         sale(1),
     )
 
-    assert result["meanwhile"] == {"sent": 0, "refused": 0, "waiting": 1, "busy": True, "customers": [], "resolved": []}
-    assert result["slow"] == {"sent": 1, "refused": 0, "waiting": 0, "busy": False, "customers": [], "resolved": []}
+    assert result["meanwhile"] == {
+        "sent": 0,
+        "refused": 0,
+        "waiting": 1,
+        "busy": True,
+        "customers": [],
+        "resolved": [],
+        "refusedCustomers": [],
+    }
+    assert result["slow"] == {
+        "sent": 1,
+        "refused": 0,
+        "waiting": 0,
+        "busy": False,
+        "customers": [],
+        "resolved": [],
+        "refusedCustomers": [],
+    }
 
 
 CUSTOMER = {"id": "c0000000-0000-4000-8000-000000000001", "name": "G. Hopper", "phone": "+15550100"}
@@ -177,6 +209,7 @@ def test_a_new_customer_goes_before_the_sales_naming_them_and_a_known_phone_make
         "busy": False,
         "customers": [],
         "resolved": [[CUSTOMER["id"], OWNER["id"]]],
+        "refusedCustomers": [],
     }
     assert result["later"] == [OWNER["id"], CUSTOMER["id"]]
     assert result["problems"] == [[CUSTOMER["id"], 409, OWNER["id"]]]
