@@ -16,11 +16,12 @@
 // readwrite transaction, and a Web Lock lets only one tab drain at a time. The server's unique
 // constraint on the sale id makes a second drain harmless anyway.
 
-const VERSION = 1;
+const VERSION = 2;
 const QUEUE = "queue"; // sales waiting for the server, in the order they were rung up
 const PROBLEMS = "problems"; // sales the server refused, with its answer
 const META = "meta"; // the install id, the receipt counter, the customers resolved to others
 const ALIASES = "customer_aliases"; // {offline customer id: the server's customer id}
+const CUSTOMERS = "customers"; // the queue's index of new customers
 
 export const OFFLINE_SERIES_MARK = "-OFF-";
 
@@ -28,11 +29,15 @@ export const OFFLINE_SERIES_MARK = "-OFF-";
 export async function openOutbox(registerCode) {
   if (!globalThis.indexedDB) throw new Error("IndexedDB is not available: offline sales cannot be kept");
   const opening = indexedDB.open(`retailpos-outbox-${registerCode}`, VERSION);
-  opening.onupgradeneeded = () => {
+  opening.onupgradeneeded = (event) => {
     const db = opening.result;
-    db.createObjectStore(QUEUE, { keyPath: "position", autoIncrement: true });
-    db.createObjectStore(PROBLEMS, { keyPath: "position" });
-    db.createObjectStore(META);
+    if (event.oldVersion < 1) {
+      db.createObjectStore(QUEUE, { keyPath: "position", autoIncrement: true });
+      db.createObjectStore(PROBLEMS, { keyPath: "position" });
+      db.createObjectStore(META);
+    }
+    // New customers among the queued sales, counted without reading the queue.
+    if (event.oldVersion < 2) opening.transaction.objectStore(QUEUE).createIndex(CUSTOMERS, "customer.id");
   };
   const db = await request(opening);
   db.onversionchange = () => db.close();
@@ -109,12 +114,17 @@ export class Outbox {
 
   /** What the status bar shows: how many wait (new customers among them), since when the oldest, and why. */
   async status() {
-    const queued = await this.pending();
+    const store = this.db.transaction(QUEUE).objectStore(QUEUE);
+    const [count, customers, oldest] = await Promise.all([
+      request(store.count()),
+      request(store.index(CUSTOMERS).count()),
+      request(store.openCursor()),
+    ]);
     return {
-      count: queued.length,
-      customers: queued.filter((item) => item.customer).length,
-      oldestQueuedAt: queued[0]?.queued_at ?? null,
-      lastError: queued[0]?.last_error ?? null,
+      count,
+      customers,
+      oldestQueuedAt: oldest ? oldest.value.queued_at : null,
+      lastError: oldest?.value.last_error ?? null,
     };
   }
 

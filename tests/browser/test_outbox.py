@@ -252,3 +252,34 @@ def test_a_new_customer_without_an_answer_holds_back_the_sales_naming_them(page)
 )  # fmt: skip
 def test_what_an_answer_means_for_a_queued_sale(page, status, verdict):
     assert run(page, "return outbox.judge(arg);", status) == verdict
+
+
+def test_an_outbox_of_the_previous_version_keeps_its_queued_sales_when_upgraded(page):
+    # A register updated while sales wait in its outbox (version 1, before new customers were queued).
+    result = run(
+        page,
+        """
+        const opening = indexedDB.open("retailpos-outbox-R1", 1);
+        opening.onupgradeneeded = () => {
+            const db = opening.result;
+            db.createObjectStore("queue", { keyPath: "position", autoIncrement: true });
+            db.createObjectStore("problems", { keyPath: "position" });
+            db.createObjectStore("meta");
+        };
+        const old = await new Promise((resolve) => { opening.onsuccess = () => resolve(opening.result); });
+        await new Promise((resolve) => {
+            const transaction = old.transaction("queue", "readwrite");
+            transaction.objectStore("queue").add({ sale: arg, queued_at: new Date().toISOString(), attempts: 0 });
+            transaction.oncomplete = resolve;
+        });
+        old.close();
+        const box = await outbox.openOutbox("R1");
+        await box.addCustomer({ id: "c0000000-0000-4000-8000-000000000001", name: "Max", phone: "" });
+        const queued = (await box.pending()).map((item) => (item.sale ?? item.customer).id);
+        return { status: await box.status(), queued };
+        """,
+        sale(1),
+    )
+
+    assert (result["status"]["count"], result["status"]["customers"]) == (2, 1)
+    assert result["queued"] == [sale(1)["id"], "c0000000-0000-4000-8000-000000000001"]
