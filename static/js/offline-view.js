@@ -361,7 +361,7 @@ export function renderTender(cart, page, { points = null } = {}) {
                 "Points",
                 "F10",
                 false,
-                h("small", { text: `${points.points} = ${money(points.value, page)} (offline)` }),
+                h("small", { text: `${points.points} = ${money(points.value, page)}` }),
                 { max: points.value },
               ),
             ]
