@@ -77,6 +77,7 @@ class StoreAdmin(admin.ModelAdmin):
         "prices_include_tax",
         "allow_negative_stock",
         "max_discount_percent",
+        "offline_points_cap",
         "timezone",
     ]
     filter_horizontal = ["staff"]

@@ -57,6 +57,12 @@ class Store(models.Model):
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
         help_text="Cashiers give line discounts up to this; above it a supervisor approves with their PIN.",
     )
+    # Offline a register cannot lock the balance another register may be spending: off by default.
+    offline_points_cap = models.PositiveIntegerField(
+        "offline points redemption cap (points per sale)",
+        default=0,
+        help_text="Per sale while offline, within the balance the register last synced; 0: none.",
+    )
     # Staff assigned to stores work only at those stores' registers; staff assigned to none, at all.
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

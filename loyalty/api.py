@@ -16,6 +16,11 @@ from loyalty.serializers import CustomerInputSerializer, CustomerOutputSerialize
 from retailpos.api import field_errors
 
 
+def _customer_data(customer_id) -> dict:
+    customer = Customer.objects.annotate(points_balance=Sum("points_entries__points", default=0)).get(pk=customer_id)
+    return CustomerOutputSerializer(customer).data
+
+
 class CanAddCustomers(BasePermission):
     message = "Adding customers needs the permission loyalty.add_customer (cashier, supervisor or manager)."
 
@@ -32,8 +37,9 @@ class CustomerApi(APIView):
         description=(
             "Adds a customer exactly once under the register's id (a customer added offline is synced later). "
             "The same id and content again answers 200 with the customer; the same id with other content, or a "
-            "phone number that already belongs to another customer, answers 409 naming the field (the phone's "
-            "owner is reported, never duplicated)."
+            "phone number that already belongs to another customer, answers 409 naming the field; for a phone, "
+            "`existing_customer` is its owner (never duplicated: a register that added the customer offline "
+            "books their sales for the owner)."
         ),
         request=CustomerInputSerializer,
         responses={
@@ -50,14 +56,14 @@ class CustomerApi(APIView):
         try:
             result = services.create_customer(customer_id=data.pop("id"), **data)
         except CustomerConflict as error:
-            return Response(field_errors([(error.field, error.message)]), status.HTTP_409_CONFLICT)
+            body = field_errors([(error.field, error.message)])
+            if error.existing is not None:
+                body["existing_customer"] = _customer_data(error.existing.pk)
+            return Response(body, status.HTTP_409_CONFLICT)
         except LoyaltyError as error:
             raise ValidationError(field_errors([(error.field, error.message)])) from error
-        customer = Customer.objects.annotate(points_balance=Sum("points_entries__points", default=0)).get(
-            pk=result.customer.pk
-        )
         return Response(
-            CustomerOutputSerializer(customer).data, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+            _customer_data(result.customer.pk), status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         )
 
     @extend_schema(

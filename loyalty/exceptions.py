@@ -22,7 +22,14 @@ class InsufficientPoints(LoyaltyError):
 
 
 class CustomerConflict(LoyaltyError):
-    """The id or the phone number already belongs to another customer (HTTP 409)."""
+    """The id or the phone number already belongs to another customer (HTTP 409).
+
+    ``existing``: the customer who has the phone, for the register to use instead.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, existing=None):
+        super().__init__(message, field=field)
+        self.existing = existing
 
 
 class InvalidCustomer(LoyaltyError):

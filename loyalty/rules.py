@@ -5,6 +5,7 @@ rounded down once, on the sale's total, so splitting a basket into lines never e
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -117,11 +118,32 @@ def looks_like_card_number(code: str) -> bool:
 
 
 def normalise_phone(phone: str) -> str:
-    """Digits with a leading + kept, so "+49 (30) 123-45" and "+4930 12345" are one phone."""
-    phone = phone.strip()
+    """Digits with a leading + kept, so "+49 (30) 123-45" and "+4930 12345" are one phone.
+
+    Mirrored in static/js/loyalty.js (vectors: tests/loyalty_vectors.json "phones"). NFKC first:
+    full-width digits and plus, as an East Asian input method types them, become ASCII.
+    """
+    phone = unicodedata.normalize("NFKC", phone).strip()
     digits = re.sub(r"\D", "", phone)
     if not digits:
         return ""
     if phone.startswith("00"):
         return "+" + digits[2:]
     return ("+" if phone.startswith("+") else "") + digits
+
+
+_PHONE_LIKE = re.compile(r"[\d\s+()/.-]+")
+PHONE_SEARCH_MIN_DIGITS = 4
+
+
+def phone_search_digits(query: str) -> str:
+    """The digits to look for in stored phones when ``query`` looks like a phone, else "".
+
+    Typed as dialled ("0151 1234…") or international ("+49 151…"): the subscriber digits, without
+    the + and leading zeros, so either finds the same stored "+49151…". Mirrored in static/js/loyalty.js.
+    """
+    query = unicodedata.normalize("NFKC", query).strip()
+    if not _PHONE_LIKE.fullmatch(query):
+        return ""
+    digits = normalise_phone(query).lstrip("+").lstrip("0")
+    return digits if len(digits) >= PHONE_SEARCH_MIN_DIGITS else ""

@@ -1,6 +1,5 @@
 """Reads: customers for the counter, balances, tiers, what a sale earned and redeemed."""
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +12,6 @@ from loyalty import rules
 from loyalty.models import Customer, LoyaltyProgram, PointsEntry
 
 ROLLING_DAYS = 365
-PHONE_LIKE = re.compile(r"[\d\s+()/.-]+")
 ZERO = Decimal("0")
 
 
@@ -49,6 +47,10 @@ def programme() -> Programme:
     )
 
 
+def point_value() -> Decimal:
+    return LoyaltyProgram.current().point_value
+
+
 def customer_standing(customer: Customer, *, tiers=None, now=None) -> CustomerStanding:
     """Balance and 12-month spend in one query; the tier follows from the spend."""
     since = (now or timezone.now()) - timedelta(days=ROLLING_DAYS)
@@ -75,9 +77,7 @@ def search_customers(query: str, *, limit: int = 10) -> QuerySet[Customer]:
     if not query:
         return Customer.objects.none()
     condition = Q(card_number=query) | Q(name__icontains=query)
-    # Typed as dialled ("0151 1234…") or international ("+49 151…"): match the subscriber digits.
-    digits = rules.normalise_phone(query).lstrip("+").lstrip("0")
-    if PHONE_LIKE.fullmatch(query) and len(digits) >= 4:
+    if digits := rules.phone_search_digits(query):
         condition |= Q(phone__contains=digits)
     return Customer.objects.filter(condition, anonymised=False)[:limit]
 

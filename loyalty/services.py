@@ -102,7 +102,7 @@ def _refuse_taken_phone(phone: str, customer_id) -> None:
     other = Customer.objects.filter(phone=phone).exclude(pk=customer_id).first()
     if other is not None:
         raise CustomerConflict(
-            f"Phone {phone} already belongs to {other.name} (card {other.card_number}).", field="phone"
+            f"Phone {phone} already belongs to {other.name} (card {other.card_number}).", field="phone", existing=other
         )
 
 
@@ -126,14 +126,19 @@ class SalePointsRequest:
     programme: selectors.Programme
     redeem_points: int
     redeem_amount: Decimal
+    # Redeemed at a register that was offline: booked as it happened, even beyond the balance.
+    offline: bool = False
 
 
 def prepare_sale_points(
-    *, customer_id: uuid.UUID, redeem_amount: Decimal = ZERO, field: str = "customer"
+    *, customer_id: uuid.UUID, redeem_amount: Decimal = ZERO, field: str = "customer", offline: bool = False
 ) -> SalePointsRequest:
     """Read the customer, their standing and the rules; check that ``redeem_amount`` is whole points.
 
     Runs before the sale's transaction; the balance is checked again under a lock when booking.
+    ``offline``: the register redeemed while offline (within the store's cap and the balance it
+    knew); the sale happened, so it is neither refused for the balance nor for a point value
+    changed since (the points are rounded up to whole ones).
     """
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
@@ -143,7 +148,10 @@ def prepare_sale_points(
     programme = selectors.programme()
     standing = selectors.customer_standing(customer, tiers=programme.tiers)
     redeem_points = 0
-    if redeem_amount:
+    if redeem_amount and offline:
+        point_value = programme.earn_rules.point_value
+        redeem_points = int((redeem_amount / point_value).to_integral_value(rounding="ROUND_CEILING"))
+    elif redeem_amount:
         points = rules.points_for_amount(redeem_amount, point_value=programme.earn_rules.point_value)
         if points is None:
             raise InsufficientPoints(
@@ -154,7 +162,11 @@ def prepare_sale_points(
             raise InsufficientPoints(_not_enough(customer, points, standing.balance))
         redeem_points = points
     return SalePointsRequest(
-        standing=standing, programme=programme, redeem_points=redeem_points, redeem_amount=redeem_amount
+        standing=standing,
+        programme=programme,
+        redeem_points=redeem_points,
+        redeem_amount=redeem_amount,
+        offline=offline,
     )
 
 
@@ -162,20 +174,37 @@ def _not_enough(customer, wanted: int, balance: int) -> str:
     return f"{customer.name} has {balance} points; paying this needs {wanted}."
 
 
+@dataclass(frozen=True)
+class SalePointsBooked:
+    earned: rules.Earned
+    redeemed: int
+    balance_before: int | None  # read under the customer's lock when points were redeemed, else None
+
+    @property
+    def overdrawn_by(self) -> int:
+        """Points an offline redemption took beyond the balance when it synced (0: none)."""
+        if self.balance_before is None:
+            return 0
+        return max(0, self.redeemed - max(self.balance_before, 0))
+
+
 def record_sale_points(
     *, request: SalePointsRequest, sale_id: uuid.UUID, lines: Sequence[rules.EarnLine], user
-) -> rules.Earned:
+) -> SalePointsBooked:
     """Write the sale's redemption (if any) and its earn entry, in the caller's transaction.
 
     Earning alone is one INSERT. A redemption first locks the customer's row, so two registers
-    redeeming the same balance at once take turns and the second sees what the first left.
+    redeeming the same balance at once take turns and the second sees what the first left. An
+    offline redemption is booked even beyond the balance (the goods are gone): the caller reports
+    ``overdrawn_by``.
     """
     customer = request.standing.customer
     entries = []
+    balance = None
     if request.redeem_points:
         Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk").get()
         balance = selectors.balance(customer.pk)
-        if request.redeem_points > balance:
+        if request.redeem_points > balance and not request.offline:
             raise InsufficientPoints(_not_enough(customer, request.redeem_points, balance))
         entries.append(
             PointsEntry(
@@ -204,7 +233,7 @@ def record_sale_points(
         )
     )
     PointsEntry.objects.bulk_create(entries)
-    return earned
+    return SalePointsBooked(earned=earned, redeemed=request.redeem_points, balance_before=balance)
 
 
 # --- Refunds, adjustments --------------------------------------------------------------------------

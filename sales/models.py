@@ -347,6 +347,7 @@ class OfflineSyncIssue(ImmutableModel):
         REGISTER_DEACTIVATED = "register_deactivated", "Register deactivated"
         NO_OPEN_SHIFT = "no_open_shift", "No open shift"
         LOYALTY_CUSTOMER = "loyalty_customer", "Loyalty customer unknown"
+        OFFLINE_REDEMPTION = "offline_redemption", "Points redeemed offline beyond balance or cap"
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="offline_issues")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")

@@ -112,7 +112,9 @@ def complete_sale(
     ``OfflineSyncIssue`` in the same transaction.
 
     A sale with a ``customer_id`` earns the customer's points (one more INSERT, none without a
-    customer) and may be paid partly with points (online only; the customer's row is locked).
+    customer) and may be paid partly with points (the customer's row is locked). Points redeemed
+    offline (a store may allow it up to a cap, ``Store.offline_points_cap``) are booked as they
+    happened, even beyond the balance or the cap by then, and reported.
     """
     offline = offline_receipt_number is not None
     fingerprint = sale_fingerprint(
@@ -172,8 +174,9 @@ def complete_sale(
                 shift_id=shift_id,
             )
             _insert_sale(sale, lines, totals, payments, counters)
+            booked_points = None
             if points_request is not None:
-                _record_points(points_request, sale, lines, totals, cashier)
+                booked_points = _record_points(points_request, sale, lines, totals, cashier)
             balances = record_movements(
                 store=store,
                 changes=[StockChange(line.product.pk, -line.quantity) for line in lines],
@@ -184,7 +187,15 @@ def complete_sale(
                 allow_negative=True if offline else None,
             )
             if offline:
-                _record_offline_sync_issues(sale, lines, balances, settlement, customer_problem=customer_problem)
+                _record_offline_sync_issues(
+                    sale,
+                    lines,
+                    balances,
+                    settlement,
+                    sale_payments=payments,
+                    customer_problem=customer_problem,
+                    redemption_problem=_offline_redemption_problem(booked_points, store=store),
+                )
             if cart is not None:
                 _reset_cart(cart)
             if counters.has_printer:
@@ -222,13 +233,10 @@ def _prepare_points(customer_id, payments, *, offline: bool) -> "tuple[loyalty.S
     redeem = sum((p.amount for p in payments if p.method == PaymentMethod.POINTS), ZERO)
     if redeem and customer_id is None:
         raise PaymentInvalid("Paying with points needs a customer on the sale.")
-    if redeem and offline:
-        # Offline the balance cannot be locked: another register may be spending it right now.
-        raise PaymentInvalid("Points can only be redeemed while the register is online.")
     if customer_id is None:
         return None, ""
     try:
-        return loyalty.prepare_sale_points(customer_id=customer_id, redeem_amount=redeem), ""
+        return loyalty.prepare_sale_points(customer_id=customer_id, redeem_amount=redeem, offline=offline), ""
     except LoyaltyError as error:
         if offline and error.field == "customer":
             known = Customer.objects.filter(pk=customer_id).exists()
@@ -236,16 +244,38 @@ def _prepare_points(customer_id, payments, *, offline: bool) -> "tuple[loyalty.S
         raise (PaymentInvalid if error.field == "payments" else SaleError)(error.message, field=error.field) from None
 
 
-def _record_points(points_request, sale: Sale, lines: Sequence[LineRequest], totals: pricing.Totals, cashier) -> None:
+def _record_points(
+    points_request, sale: Sale, lines: Sequence[LineRequest], totals: pricing.Totals, cashier
+) -> "loyalty.SalePointsBooked":
     earn_lines = [
         EarnLine(amount=priced.amount, category_id=line.product.category_id)
         for line, priced in zip(lines, totals.lines, strict=True)
     ]
     try:
-        loyalty.record_sale_points(request=points_request, sale_id=sale.pk, lines=earn_lines, user=cashier)
+        return loyalty.record_sale_points(request=points_request, sale_id=sale.pk, lines=earn_lines, user=cashier)
     except LoyaltyError as error:
         # Another register spent the points since the check: nothing of this sale is booked.
         raise PaymentInvalid(error.message, field=error.field or "payments") from None
+
+
+def _offline_redemption_problem(booked: "loyalty.SalePointsBooked | None", *, store) -> str:
+    """What an offline sale's redemption did that the online path would have refused ("" if nothing)."""
+    if booked is None or not booked.redeemed:
+        return ""
+    problems = []
+    cap = store.offline_points_cap
+    if booked.redeemed > cap:
+        problems.append(
+            f"{booked.redeemed} points were redeemed offline, more than the store's offline cap of {cap}."
+            if cap
+            else f"{booked.redeemed} points were redeemed offline, which the store does not allow (cap 0)."
+        )
+    if booked.overdrawn_by:
+        problems.append(
+            f"The customer had {booked.balance_before} points when this sale, rung up offline, synced; it redeemed "
+            f"{booked.redeemed}, so the balance went to {booked.balance_before - booked.redeemed}."
+        )
+    return " ".join(problems)
 
 
 def price_lines(lines: Sequence[LineRequest], *, store) -> pricing.Totals:
@@ -577,7 +607,9 @@ def _record_offline_sync_issues(
     balances: dict[int, Decimal],
     settlement: pricing.Settlement,
     *,
+    sale_payments: Sequence[PaymentRequest] = (),
     customer_problem: str = "",
+    redemption_problem: str = "",
 ) -> None:
     """Write down what the online path would have refused or priced otherwise; the sale stands.
 
@@ -615,13 +647,18 @@ def _record_offline_sync_issues(
             description=f"Register {sale.register.code} was deactivated before this sale, rung up offline, synced.",
         )
     if customer_problem:
-        note(
-            OfflineSyncIssue.Kind.LOYALTY_CUSTOMER,
-            description="The loyalty customer of this sale, rung up offline, is not on the server: booked without "
+        description = (
+            "The loyalty customer of this sale, rung up offline, is not on the server: booked without "
             "a customer, no points awarded."
             if customer_problem == CUSTOMER_UNKNOWN
-            else f"{customer_problem} No points awarded for this sale, rung up offline.",
+            else f"{customer_problem} No points awarded for this sale, rung up offline."
         )
+        points_paid = sum((p.amount for p in sale_payments if p.method == PaymentMethod.POINTS), ZERO)
+        if points_paid:
+            description += f" Its {money(points_paid)} paid with points was taken from no customer's points."
+        note(OfflineSyncIssue.Kind.LOYALTY_CUSTOMER, description=description)
+    if redemption_problem:
+        note(OfflineSyncIssue.Kind.OFFLINE_REDEMPTION, description=redemption_problem)
     if settlement.remaining or settlement.non_cash_excess:
         note(
             OfflineSyncIssue.Kind.PAYMENT_MISMATCH,

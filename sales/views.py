@@ -97,6 +97,8 @@ def checkout(request, register):
         "live_updates": isinstance(request, ASGIRequest),
         "low_stock_threshold": LOW_STOCK_THRESHOLD,
         "offline_warn_hours": settings.OFFLINE_QUEUE_WARN_HOURS,
+        # Offline, points are redeemed at this value up to the store's cap (offline-register.js).
+        "point_value": loyalty_selectors.point_value(),
         "cashier_name": request.user.get_full_name() or request.user.get_username(),
         # The register PC's print agent, for printing while the server is away (static/js/print-agent.js).
         "print_agent": local_print_agent(register),

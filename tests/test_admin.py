@@ -216,3 +216,10 @@ def test_online_sale_page_has_no_sync_issue_table(manager_client, sale):
 
     assert "Booked (server clock)" in content
     assert "Offline sync issues" not in content
+
+
+def test_the_store_admin_sets_the_offline_points_cap(manager_client, store):
+    page = manager_client.get(f"/admin/inventory/store/{store.pk}/change/").content.decode()
+
+    assert 'name="offline_points_cap"' in page
+    assert "offline points redemption cap (points per sale)" in page.lower()

@@ -141,7 +141,7 @@ const SHORTCUTS = {
   // The loyalty customer: find by phone, card or name, or add one (F6 is the Return mode).
   F3: () => {
     const find = $("#customer .customer__find");
-    if (!find) return;
+    if (!find || find.hidden) return; // a customer is on the sale already
     find.open = true;
     $("#customer-search")?.focus();
   },
@@ -229,10 +229,15 @@ function checkCartLines() {
   if (expected !== undefined && document.querySelectorAll(".cart-line").length !== Number(expected)) refreshSale();
 }
 
+// The cashier is in the product search or the customer finder (F2, F3): a redraw leaves them there.
+function typingElsewhere() {
+  return Boolean(document.activeElement?.closest?.("#search, #search-results, #customer .customer__find:not([hidden])"));
+}
+
 function afterLocalRender() {
   syncMethod();
   $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
-  if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
+  if (!typingElsewhere()) focusScan();
 }
 
 // After the server answered: back to scanning, unless the cashier is in the search.
@@ -250,7 +255,7 @@ function afterSwap() {
     $(".cart-line.is-changed")?.scrollIntoView({ block: "nearest" });
     checkCartLines();
     if (focusApprovalModal()) return;
-    if (!document.activeElement?.closest?.("#search, #search-results")) focusScan();
+    if (!typingElsewhere()) focusScan();
   }, 0);
 }
 

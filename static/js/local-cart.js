@@ -7,7 +7,7 @@
 import { decimal, priceCart, quantizeMoney, settle } from "./pricing.js";
 
 export const MAX_QUANTITY = "99999";
-export const PAYMENT_LABELS = Object.freeze({ cash: "Cash", card: "Card", mobile: "Mobile / QR" });
+export const PAYMENT_LABELS = Object.freeze({ cash: "Cash", card: "Card", mobile: "Mobile / QR", points: "Points" });
 const BANKNOTES = ["5", "10", "20", "50", "100", "200", "500"];
 const RECEIPT_DOCUMENT_VERSION = 1; // sales/receipts.py
 const FOOTER = "Thank you for shopping with us!";
@@ -168,11 +168,15 @@ export class LocalCart {
     this.dirty = true;
   }
 
-  /** Take a tender: only cash can be more than is due (change); card and mobile pay at most what is due. */
-  addPayment({ method, amount: typed, reference = "" }) {
-    if (method === "points") {
-      // The balance is locked on the server while it is spent: two registers must not spend it twice.
-      throw new SaleRefused("Points can only be redeemed while the register is online. Take another tender.");
+  /**
+   * Take a tender: only cash can be more than is due (change); card, mobile and points pay at most
+   * what is due. Points only as `{method: "points", offlineRedemptionChecked: true}`: the register has
+   * checked them against the store's offline cap and the cached balance (loyalty.js).
+   */
+  addPayment({ method, amount: typed, reference = "", offlineRedemptionChecked = false }) {
+    if (method === "points" && !offlineRedemptionChecked) {
+      // The balance is locked on the server while it is spent: offline only within the store's cap.
+      throw new SaleRefused("Points cannot be redeemed while the register is offline. Take another tender.");
     }
     if (!Object.hasOwn(PAYMENT_LABELS, method)) throw new SaleRefused(`Unknown payment method '${method}'.`);
     const amount = readDecimal(typed, { places: 3 });

@@ -16,11 +16,27 @@
 // While the server is away the health endpoint is polled with backoff; when it answers, the
 // outbox drains in order (one tab at a time: the outbox's Web Lock), and the page goes back to the
 // server's cart unless a sale changed here is still open — that one is finished here.
+//
+// Loyalty offline: a customer is found in the register's copy (customer-store.js) by card, phone
+// or name, or added here (F3: name and phone are enough) under an id made here; the new customer
+// goes into the outbox before any sale that names them and is usable at once ("new, not yet
+// synced"). Points are redeemed offline only when the store allows it, up to its cap per sale and
+// the balance last synced (loyalty.js); the server books them when the sale syncs.
 
 import { openCatalogStore } from "./catalog-store.js";
-import { looksLikeCardNumber, openCustomerStore } from "./customer-store.js";
+import { openCustomerStore } from "./customer-store.js";
 import { showOnCustomerDisplay } from "./customer-display-channel.js";
 import { LocalCart, SaleRefused, customerDisplayEvent, saleReceipt } from "./local-cart.js";
+import {
+  RedemptionRefused,
+  looksLikeCardNumber,
+  normalisePhone,
+  offlineRedeemableNow,
+  offlineRedemption,
+  pointsValue,
+  pointsWithin,
+  wholePoints,
+} from "./loyalty.js";
 import * as view from "./offline-view.js";
 import { openOutbox } from "./outbox.js";
 import { agentSettings, printReceipt } from "./print-agent.js";
@@ -66,6 +82,7 @@ class OfflineRegister {
   outbox = null;
   catalog = null;
   customers = null; // the loyalty customers kept for offline lookup (customer-store.js)
+  customer = null; // the local sale's customer as the copy has them (for the balance offline)
   #root = null;
   #page = null;
   #tasks = Promise.resolve();
@@ -80,6 +97,8 @@ class OfflineRegister {
   #ready = new Set();
   #channel = null;
   #searchTimer = null;
+  #customerSearchTimer = null;
+  #shownCustomer = null; // what the customer row shows, to draw it again only when that changes
 
   /** Wire the page up; `root` is #pos with the register's settings as data attributes. */
   start(root) {
@@ -102,6 +121,13 @@ class OfflineRegister {
     document.addEventListener("click", (event) => this.#onClick(event));
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") document.getElementById("sync-problems").hidden = true;
+      if (event.key === "F10" && this.local && !document.querySelector("#tender-form input[value=points]")) {
+        this.#explainNoPoints();
+      }
+      if (event.key === "Enter" && this.local && event.target.id === "customer-search") {
+        event.preventDefault();
+        document.querySelector("#customer-results .search-result[data-customer]")?.click();
+      }
     });
     document.addEventListener("pos:receipt-closed", () => this.#returnToServerWhenIdle());
     document.addEventListener("pos:sale-outdated", () => this.#saleOutdated());
@@ -279,11 +305,174 @@ class OfflineRegister {
   async #attachCustomer(cardNumber) {
     const customer = this.customers ? await this.customers.findByCard(cardNumber) : null;
     if (!customer) throw new SaleRefused(`No customer with loyalty card ${cardNumber} on this register.`);
-    const syncedAt = await this.customers.syncedAt();
+    await this.#attach(customer, `Customer ${customer.name} attached.`);
+  }
+
+  async #attach(customer, message) {
+    closeReceipt();
+    // Points tendered were the previous customer's.
+    if (this.cart.customer !== customer.id) {
+      this.cart.payments = this.cart.payments.filter((payment) => payment.method !== "points");
+    }
     this.cart.customer = customer.id;
     this.cart.dirty = true;
-    this.render({ message: `Customer ${customer.name} attached.`, kind: "notice" });
+    this.customer = customer;
+    this.render({ message, kind: "notice" });
+  }
+
+  #attachFound(customerId) {
+    return this.#run(async () => {
+      const customer = this.customers ? await this.customers.get(customerId) : null;
+      if (!customer) throw new SaleRefused("That customer is no longer on this register.");
+      const search = document.getElementById("customer-search");
+      if (search) search.value = "";
+      view.renderCustomerResults("", []);
+      await this.#attach(customer, `Customer ${customer.name} attached.`);
+    });
+  }
+
+  /**
+   * A customer added at the counter while offline: kept in the outbox (synced before the sales that
+   * name them) and in the copy, attached to the sale at once. A phone the copy already has is that
+   * customer's: attached instead, never added twice.
+   */
+  #addNewCustomer(form) {
+    return this.#run(async () => {
+      const { customer_id: id, name, phone, email, marketing_consent: consent } = form.elements;
+      const typed = {
+        id: id.value || crypto.randomUUID(),
+        name: name.value.trim(),
+        phone: normalisePhone(phone.value),
+        email: email?.value.trim() ?? "",
+        marketing_consent: Boolean(consent?.checked),
+      };
+      if (!typed.name) throw new SaleRefused("Enter the customer's name.");
+      await this.#opened;
+      if (!this.outbox || !this.customers) {
+        throw new SaleRefused("This register cannot keep new customers offline; add them when the server is back.");
+      }
+      const known = typed.phone ? await this.customers.findByPhone(typed.phone) : null;
+      if (known && known.id !== typed.id) {
+        form.reset();
+        id.value = "";
+        await this.#attach(
+          known,
+          `Phone ${typed.phone} is already ${known.name}'s${known.card_number ? ` (card ${known.card_number})` : ""}: ` +
+            `${known.name} attached, no new customer added.`,
+        );
+        return;
+      }
+      try {
+        await this.outbox.addCustomer(typed);
+      } catch (error) {
+        throw new SaleRefused(`The new customer could not be kept on this register (${error?.message ?? error}).`);
+      }
+      const customer = { id: typed.id, name: typed.name, phone: typed.phone, email: typed.email, points_balance: 0, pending: true };
+      await this.customers.put(customer);
+      form.reset();
+      id.value = "";
+      this.#outboxChanged();
+      await this.#attach(customer, `Customer ${customer.name} added on this register (synced when the server is back).`);
+    });
+  }
+
+  // What the sale's customer may still redeem offline: null when the store allows none, or nothing is left.
+  #pointsOffer() {
+    const cap = this.#page.offlinePointsCap;
+    const customer = this.customer;
+    if (!cap || !customer || customer.id !== this.cart?.customer) return null;
+    const points = Math.min(
+      offlineRedeemableNow({ balance: customer.points_balance, cap, alreadyRedeemed: this.#pointsTendered() }),
+      pointsWithin(this.cart.settlement.remaining, this.#page.pointValue),
+    );
+    if (points <= 0) return null;
+    return { points, value: pointsValue(points, this.#page.pointValue, this.#page.currency) };
+  }
+
+  // F10 offline without a Points method: say why, rather than nothing.
+  #explainNoPoints() {
+    const customer = this.customer;
+    if (!this.cart?.customer || customer?.id !== this.cart.customer) {
+      view.showMessage("Attach the customer first: points pay only for their own sale.");
+    } else if (!this.#page.offlinePointsCap) {
+      view.showMessage("Points cannot be redeemed while the register is offline at this store. Take another tender.");
+    } else if (customer.points_balance <= 0) {
+      view.showMessage(`${customer.name} has no points to redeem (as last synced).`);
+    } else {
+      view.showMessage(
+        `Offline at most ${this.#page.offlinePointsCap} points can be redeemed per sale; this sale has used them.`,
+      );
+    }
+  }
+
+  #pointsTendered(cart = this.cart) {
+    return cart.payments
+      .filter((payment) => payment.method === "points")
+      .reduce((sum, payment) => sum + (wholePoints(payment.amount, this.#page.pointValue) ?? 0), 0);
+  }
+
+  #addPoints(amount) {
+    const customer = this.customer;
+    if (!this.cart.customer || customer?.id !== this.cart.customer) {
+      throw new SaleRefused("Attach the customer first: points pay only for their own sale.");
+    }
+    try {
+      offlineRedemption({
+        amount,
+        balance: customer.points_balance,
+        cap: this.#page.offlinePointsCap,
+        pointValue: this.#page.pointValue,
+        currency: this.#page.currency,
+        alreadyRedeemed: this.#pointsTendered(),
+        name: customer.name,
+      });
+    } catch (error) {
+      if (error instanceof RedemptionRefused) throw new SaleRefused(error.message);
+      throw error;
+    }
+    this.cart.addPayment({ method: "points", amount, offlineRedemptionChecked: true });
+  }
+
+  // The local sale's customer on screen, drawn again only when what is known of them changed (a
+  // reload, a sale taken over from the server, a sync); a customer first read from the copy may
+  // bring the Points method, so the tender is redrawn then (never while the cashier types in it).
+  async #showCartCustomer() {
+    const id = this.cart?.customer;
+    if (!id) {
+      this.customer = null;
+      this.#shownCustomer = null;
+      view.clearCustomer();
+      return;
+    }
+    let lookedUp = false;
+    if (this.customer?.id !== id) {
+      this.customer = this.customers ? await this.customers.get(id) : null;
+      lookedUp = true;
+      if (this.cart?.customer !== id) return; // changed meanwhile: that render shows it
+    }
+    const customer = this.customer;
+    if (!customer) return; // not in the copy: the server's row, if any, stays
+    const shown = JSON.stringify([customer.id, customer.card_number, customer.points_balance, customer.pending]);
+    const row = document.querySelector("#customer .customer__attached");
+    if (shown === this.#shownCustomer && row?.dataset.customer === id) return;
+    this.#shownCustomer = shown;
+    const syncedAt = this.customers ? await this.customers.syncedAt() : null;
+    if (this.cart?.customer !== id) return;
     view.showCustomer(customer, { syncedAt, timeZone: this.#page.timeZone });
+    if (lookedUp && this.#pointsOffer()) view.renderTender(this.cart, this.#page, { points: this.#pointsOffer() });
+  }
+
+  #onCustomerSearchInput(event) {
+    clearTimeout(this.#customerSearchTimer);
+    this.#customerSearchTimer = setTimeout(() => this.#searchCustomers(event.target.value), SEARCH_DELAY_MS);
+  }
+
+  async #searchCustomers(query) {
+    query = query.trim();
+    await this.#opened;
+    const found = query && this.customers ? await this.customers.search(query) : [];
+    if (!this.local || document.getElementById("customer-search")?.value.trim() !== query) return;
+    view.renderCustomerResults(query, found);
   }
 
   #syncCustomers() {
@@ -309,9 +498,15 @@ class OfflineRegister {
     else if (action === "discount") cart.setDiscount(product, form.elements.discount_percent.value);
     else if (action === "remove") cart.remove(product);
     else if (action === "remove-payment") cart.removePayment(Number(form.dataset.index));
-    else if (action === "tender") {
+    else if (action === "detach-customer") {
+      cart.customer = null;
+      cart.payments = cart.payments.filter((payment) => payment.method !== "points");
+      cart.dirty = true;
+      this.customer = null;
+    } else if (action === "tender") {
       const { method, amount, reference } = form.elements;
-      cart.addPayment({ method: method.value, amount: amount.value, reference: reference.value });
+      if (method.value === "points") this.#addPoints(amount.value);
+      else cart.addPayment({ method: method.value, amount: amount.value, reference: reference.value });
       // As on the server: the tender that covers the total completes the sale. Drawn first, so that
       // a sale that cannot be saved shows as paid, for Ctrl+Enter to try again.
       if (cart.isPaid) {
@@ -352,12 +547,17 @@ class OfflineRegister {
       );
     }
     const { store, register, registerName, cashier } = this.#page;
+    const redeemed = this.#pointsTendered(cart);
     const receipt = saleReceipt({ cart, stored, store, register: { code: register, name: registerName }, cashier });
     this.cart = new LocalCart({}, this.#page.store);
     this.render({});
     showOnCustomerDisplay(register, customerDisplayEvent(cart, { register, symbol: this.#page.symbol, receipt }));
     await printOfflineReceipt(receipt, this.#page);
     this.#lowerStock(cart);
+    // The copy's balance follows, so this register cannot redeem the same points twice offline.
+    if (redeemed && stored.customer) {
+      this.customers?.lowerBalance(stored.customer, redeemed).catch((error) => console.warn("Offline register:", error));
+    }
     this.#outboxChanged();
     if (this.reachable) this.#drainSoon({ now: true });
   }
@@ -384,8 +584,8 @@ class OfflineRegister {
     const page = this.#page;
     view.renderCart(this.cart, page, { changedProduct });
     view.renderTotals(this.cart, page);
-    view.renderTender(this.cart, page);
-    if (!this.cart.customer) view.clearCustomer();
+    view.renderTender(this.cart, page, { points: this.#pointsOffer() });
+    this.#showCartCustomer();
     view.showMessage(message, kind);
     this.#showConnection();
     // The customer display of this browser follows the sale without the server (customer-display-channel.js).
@@ -416,6 +616,11 @@ class OfflineRegister {
       this.#confirmLogout(event);
       return;
     }
+    // The register's id for a new customer, online or offline: a retry, or the same form sent again
+    // offline after the server did not answer, adds them once (the customer API's replay).
+    if (form.id === "new-customer-form" && !form.elements.customer_id.value) {
+      form.elements.customer_id.value = crypto.randomUUID();
+    }
     if (!this.local) {
       // A form drawn here, submitted while the server's fragments are on their way: never natively.
       if (form.dataset.offlineForm) event.preventDefault();
@@ -425,7 +630,9 @@ class OfflineRegister {
     // Forms drawn by the server (htmx) or here: in local mode all of them are this module's.
     event.preventDefault();
     event.stopImmediatePropagation();
-    if (form.dataset.offlineForm) this.#run(() => this.#formAction(form.dataset.offlineForm, form));
+    if (form.id === "new-customer-form") this.#addNewCustomer(form);
+    else if (form.matches("#customer .customer__attached form")) this.#run(() => this.#formAction("detach-customer", form));
+    else if (form.dataset.offlineForm) this.#run(() => this.#formAction(form.dataset.offlineForm, form));
   }
 
   #onChange(event) {
@@ -437,6 +644,7 @@ class OfflineRegister {
   }
 
   #onSearchInput(event) {
+    if (this.local && event.target.id === "customer-search") this.#onCustomerSearchInput(event);
     if (!this.local || event.target.id !== "search") return;
     clearTimeout(this.#searchTimer);
     this.#searchTimer = setTimeout(() => this.#search(event.target.value), SEARCH_DELAY_MS);
@@ -459,6 +667,11 @@ class OfflineRegister {
       document.getElementById("search-results").replaceChildren();
       document.getElementById("scan").focus();
       this.#addProduct(result.dataset.product);
+      return;
+    }
+    const found = target.closest("#customer-results .search-result[data-customer]");
+    if (found && this.local) {
+      this.#attachFound(found.dataset.customer);
       return;
     }
     if (target.closest("#receipt[data-offline] [data-print-receipt]")) {
@@ -589,13 +802,17 @@ class OfflineRegister {
     this.#draining = true;
     let result;
     try {
-      result = await this.outbox.drain((sale) => sendSale(this.#page.salesUrl, sale));
+      result = await this.outbox.drain(
+        (sale) => postJson(this.#page.salesUrl, sale),
+        (customer) => postJson(this.#page.customersUrl, customer),
+      );
     } catch (error) {
       console.warn("Offline register: draining failed", error);
       result = { sent: 0, refused: 0, waiting: this.#queue.count || 1, busy: false };
     } finally {
       this.#draining = false;
     }
+    await this.#customersSynced(result);
     if (result.sent || result.refused) this.#outboxChanged();
     else this.updateStatus();
     if (!result.waiting) {
@@ -605,6 +822,32 @@ class OfflineRegister {
     } else {
       this.#drainSoon({ delay: backoffDelay(this.#drainAttempt++, DRAIN_RETRY) });
       this.ping(); // no answer may mean the server is away again
+    }
+  }
+
+  // New customers the server now has: the copy gets its answer (card number, "synced"); one whose phone
+  // it had is replaced by that customer, and the cashier is told.
+  async #customersSynced({ customers = [], resolved = [], refusedCustomers = [] }) {
+    if (!this.customers) return;
+    try {
+      for (const customer of customers) await this.customers.put(customer);
+      for (const { customer, existing } of resolved) await this.customers.replace(customer.id, existing);
+      // Refused (listed with the sync problems): no longer offered as "not yet synced".
+      for (const customer of refusedCustomers) await this.customers.remove(customer.id);
+    } catch (error) {
+      console.warn("Offline register: customer copy not updated", error);
+    }
+    for (const { customer, existing } of resolved) {
+      if (this.cart?.customer === customer.id) {
+        this.cart.customer = existing.id;
+        this.customer = existing;
+      }
+      view.showMessage(view.customerResolvedText(customer, existing), "notice");
+    }
+    const shown = [...customers, ...resolved.map((item) => item.existing)].find((c) => c.id === this.cart?.customer);
+    if (this.local && shown) {
+      this.customer = shown;
+      this.#showCartCustomer();
     }
   }
 
@@ -716,6 +959,8 @@ function readPage(root) {
     pricesIncludeTax: data.pricesIncludeTax === "true",
     lowStock: Number(data.lowStock),
     timeZone: data.storeTimezone,
+    offlinePointsCap: Number(data.offlinePointsCap || 0),
+    pointValue: data.pointValue || "0.01",
     warnHours: Number(data.offlineWarnHours || 12),
     checkoutUrl: data.checkoutUrl,
     customersUrl: data.customersUrl,
@@ -780,14 +1025,14 @@ async function checkHealth(url) {
   }
 }
 
-/** POST one queued sale; `{status, body}`, or a rejection when no answer came (sent again later). */
-async function sendSale(url, sale) {
+/** POST one queued sale or customer; `{status, body}`, or a rejection when no answer came (sent again later). */
+async function postJson(url, payload) {
   const response = await fetchWithTimeout(
     url,
     {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(sale),
+      body: JSON.stringify(payload),
       credentials: "same-origin",
       cache: "no-store",
       redirect: "manual", // a redirect (to the login) is no acknowledgement

@@ -323,15 +323,19 @@ function sumMoney(a, b, page) {
 }
 
 // --- Tender (partials/tender.html) ---------------------------------------------------------------
-export function renderTender(cart, page) {
+/**
+ * `points`: what the sale's customer may still redeem offline (the store's cap, the balance as last
+ * synced), `{points, value}`, or null: no Points method then.
+ */
+export function renderTender(cart, page, { points = null } = {}) {
   const due = quantizeMoney(cart.settlement.remaining, page.currency);
   const empty = !cart.lines.length;
-  const method = (value, label, key, checked = false) =>
+  const method = (value, label, key, checked = false, extra = null, dataset = {}) =>
     h(
       "label",
       { class: "method" },
-      h("input", { type: "radio", name: "method", value, checked }),
-      h("span", {}, `${label} `, kbd(key)),
+      h("input", { type: "radio", name: "method", value, checked, dataset }),
+      h("span", {}, `${label} `, kbd(key), ...(extra ? [" ", extra] : [])),
     );
   const keypad = [..."789456123", "0", "00", "."].map((key) =>
     h("button", { type: "button", class: "keypad__key", dataset: { key }, tabindex: -1, text: key }),
@@ -350,6 +354,18 @@ export function renderTender(cart, page) {
         method("cash", "Cash", "F4", true),
         method("card", "Card", "F8"),
         method("mobile", "Mobile / QR", "F9"),
+        ...(points
+          ? [
+              method(
+                "points",
+                "Points",
+                "F10",
+                false,
+                h("small", { text: `${points.points} = ${money(points.value, page)}` }),
+                { max: points.value },
+              ),
+            ]
+          : []),
       ),
       h(
         "div",
@@ -643,11 +659,18 @@ export function showMessage(text, kind = "error") {
  * What the header says about the outbox: `{count, oldestQueuedAt}` (outbox.status()) at `now` →
  * `{text, state}`, state "empty", "queued" or "overdue" (the oldest waits `warnHours` or longer).
  */
-export function describeQueue({ count, oldestQueuedAt }, { now = Date.now(), warnHours = 12 } = {}) {
+export function describeQueue({ count, customers = 0, oldestQueuedAt }, { now = Date.now(), warnHours = 12 } = {}) {
   if (!count) return { text: "No sales queued", state: "empty", age: null };
   const age = Math.max(0, now - Date.parse(oldestQueuedAt));
   const overdue = age >= warnHours * 3_600_000;
-  const text = `${count} sale${count === 1 ? "" : "s"} queued · oldest ${formatAge(age)}`;
+  const sales = count - customers;
+  const what = [
+    sales ? `${sales} sale${sales === 1 ? "" : "s"}` : "",
+    customers ? `${customers} new customer${customers === 1 ? "" : "s"}` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
+  const text = `${what} queued · oldest ${formatAge(age)}`;
   return {
     text: overdue ? `${text} — not sent for over ${plainNumber(String(warnHours))} h: get the register online` : text,
     state: overdue ? "overdue" : "queued",
@@ -685,7 +708,7 @@ export function renderStatus({ queue, problems, warnHours, persisted, lastError 
   status.dataset.count = String(queue.count);
   status.textContent = described.text;
   status.title = [
-    queue.count ? "Sales rung up offline, kept on this register until the server has them." : "",
+    queue.count ? "Sales rung up (and customers added) offline, kept on this register until the server has them." : "",
     persisted === false ? "The browser has not granted persistent storage: do not clear this site's data." : "",
     queue.count && lastError ? `Last attempt: ${lastError}` : "",
   ]
@@ -697,11 +720,12 @@ export function renderStatus({ queue, problems, warnHours, persisted, lastError 
   button.textContent = `Sync problems (${problems})`;
 }
 
-/** The list of sales the server refused (outbox problems), with what it answered. */
+/** The list of sales and new customers the server refused (outbox problems), with what it answered. */
 export function renderProblems(problems, page) {
   const list = document.getElementById("sync-problems-list");
   list.replaceChildren(
     ...problems.map((problem) => {
+      if (problem.customer) return customerProblem(problem, page);
       const paid = problem.sale.payments.reduce((sum, payment) => sumMoney(sum, payment.amount, page), "0");
       return h(
         "li",
@@ -715,6 +739,34 @@ export function renderProblems(problems, page) {
         h("span", { class: "sync-problem__answer", text: answerText(problem.answer) }),
       );
     }),
+  );
+}
+
+// A customer added offline that the server refused, or resolved to the owner of their phone.
+function customerProblem(problem, page) {
+  const { customer, resolved_to: existing } = problem;
+  return h(
+    "li",
+    { class: "sync-problem", dataset: { customerId: customer.id } },
+    h("strong", { class: "sync-problem__number", text: `New customer ${customer.name}` }),
+    h(
+      "span",
+      { class: "sync-problem__meta" },
+      `${customer.phone || "no phone"} · added offline ${formatTime(problem.queued_at, page.timeZone)} · ` +
+        `answered ${formatTime(problem.refused_at, page.timeZone)} (HTTP ${problem.status})`,
+    ),
+    h("span", {
+      class: "sync-problem__answer",
+      text: existing ? customerResolvedText(customer, existing) : answerText(problem.answer),
+    }),
+  );
+}
+
+/** What the cashier is told when a customer added offline had the phone of one on the server. */
+export function customerResolvedText(customer, existing) {
+  return (
+    `Phone ${existing.phone} was already ${existing.name}'s (card ${existing.card_number}): ` +
+    `not added again; the sales for ${customer.name} are booked for ${existing.name}.`
   );
 }
 
@@ -746,12 +798,35 @@ export function problemsCsv(problems) {
     "answer",
     "lines",
     "payments",
+    "customer",
   ];
   const cell = (value) => {
     const text = String(value ?? "");
     return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  const rows = problems.map((problem) => [
+  const rows = problems.map((problem) => (problem.customer ? customerProblemRow(problem) : saleProblemRow(problem)));
+  return [header, ...rows].map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
+}
+
+function customerProblemRow(problem) {
+  const { customer, resolved_to: existing } = problem;
+  return [
+    "",
+    "",
+    "",
+    "",
+    problem.queued_at,
+    problem.refused_at,
+    problem.status,
+    existing ? customerResolvedText(customer, existing) : answerText(problem.answer),
+    "",
+    "",
+    `new: ${customer.name} ${customer.phone} (${customer.id})${existing ? ` → ${existing.id}` : ""}`,
+  ];
+}
+
+function saleProblemRow(problem) {
+  return [
     problem.sale.offline_receipt_number,
     problem.sale.id,
     problem.sale.register,
@@ -766,24 +841,28 @@ export function problemsCsv(problems) {
     problem.sale.payments
       .map((payment) => `${payment.method} ${payment.amount}${payment.reference ? ` (${payment.reference})` : ""}`)
       .join(" | "),
-  ]);
-  return [header, ...rows].map((row) => row.map(cell).join(",")).join("\r\n") + "\r\n";
+    problem.sale.customer ?? "",
+  ];
 }
 
 
-/** The sale's loyalty customer as the offline register knows them: name, card, balance as of the copy. */
+/**
+ * The sale's loyalty customer as the offline register knows them: name, card, balance as of the
+ * copy; a customer added here and not yet synced says so. The finder (F3) hides meanwhile.
+ */
 export function showCustomer(customer, { syncedAt = null, timeZone } = {}) {
   const box = document.getElementById("customer");
   if (!box) return;
   const row = document.createElement("div");
   row.className = "customer__attached";
   row.dataset.customer = customer.id;
+  if (customer.pending) row.dataset.pending = "";
   const name = Object.assign(document.createElement("span"), { className: "customer__name", textContent: customer.name });
   const meta = Object.assign(document.createElement("span"), {
     className: "customer__meta",
-    textContent: `Card …${customer.card_number.slice(-4)}`,
+    textContent: customer.card_number ? `Card …${customer.card_number.slice(-4)}` : "New, not yet synced",
   });
-  const asOf = syncedAt
+  const asOf = syncedAt && !customer.pending
     ? ` (as of ${new Date(syncedAt).toLocaleString(undefined, { timeZone, dateStyle: "short", timeStyle: "short" })})`
     : "";
   const points = Object.assign(document.createElement("span"), {
@@ -791,11 +870,51 @@ export function showCustomer(customer, { syncedAt = null, timeZone } = {}) {
     textContent: `${customer.points_balance} points${asOf}`,
   });
   points.dataset.pointsBalance = customer.points_balance;
-  row.append(name, meta, points);
-  box.replaceChildren(row);
+  const remove = h(
+    "form",
+    { dataset: { offlineForm: "detach-customer" } },
+    h("button", { class: "icon-button icon-button--small", "aria-label": "Remove the customer from the sale", text: "×" }),
+  );
+  row.append(name, meta, points, remove);
+  box.querySelector(".customer__attached")?.remove();
+  box.prepend(row);
+  const find = box.querySelector(".customer__find");
+  if (find) {
+    find.hidden = true;
+    find.open = false;
+  }
 }
 
-/** No customer on the sale rung up here (a new sale after one with a customer). */
+/** No customer on the sale rung up here (a new sale after one with a customer): the finder is back. */
 export function clearCustomer() {
   document.querySelector("#customer .customer__attached")?.remove();
+  const find = document.querySelector("#customer .customer__find");
+  if (find) find.hidden = false;
+}
+
+/** Customers found in the register's copy, drawn as the server draws them (customer-results.html). */
+export function renderCustomerResults(query, customers) {
+  const list = document.getElementById("customer-results");
+  if (!list) return;
+  if (!query) {
+    list.replaceChildren();
+    return;
+  }
+  if (!customers.length) {
+    list.replaceChildren(h("p", { class: "search-results__empty", text: `No customer matches “${query}” on this register.` }));
+    return;
+  }
+  list.replaceChildren(
+    ...customers.map((customer) =>
+      h(
+        "button",
+        { type: "button", class: "search-result", role: "option", dataset: { customer: customer.id } },
+        h("span", { class: "search-result__name", text: customer.name }),
+        h("span", {
+          class: "search-result__meta",
+          text: `${customer.phone} · ${customer.card_number ? `card ${customer.card_number}` : "new, not yet synced"}`,
+        }),
+      ),
+    ),
+  );
 }

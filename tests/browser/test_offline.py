@@ -82,7 +82,8 @@ def outbox(page, register):
             const box = await openOutbox(code);
             const [queued, problems] = [await box.pending(), await box.problems()];
             box.close();
-            return { queued: queued.map((item) => item.sale.id), problems: problems.map((item) => item.sale.id) };
+            const id = (item) => (item.sale ?? item.customer).id;
+            return { queued: queued.map(id), problems: problems.map(id) };
         }""",
         register.code,
     )

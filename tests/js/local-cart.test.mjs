@@ -192,10 +192,21 @@ describe("what is sent and printed", () => {
     assert.equal(LocalCart.fromJSON(JSON.parse(JSON.stringify(cart)), EUR).customer, payload.customer);
   });
 
-  test("points are not redeemed offline", () => {
+  test("points are redeemed offline only once checked against the store's cap, and pay at most what is due", () => {
     const cart = new LocalCart({ customer: "5f0c6d1e-0000-4000-8000-00000000abcd" }, EUR);
-    cart.add(MILK);
-    assert.throws(() => cart.addPayment({ method: "points", amount: "1.00" }), /only be redeemed while the register is online/);
+    cart.add(MILK); // 1.19
+    assert.throws(() => cart.addPayment({ method: "points", amount: "1.00" }), /cannot be redeemed while the register is offline/);
+    assert.throws(
+      () => cart.addPayment({ method: "points", amount: "1.20", offlineRedemptionChecked: true }),
+      /Points can pay at most the 1.19 EUR due/,
+    );
+    cart.addPayment({ method: "points", amount: "1.00", offlineRedemptionChecked: true });
+    cart.addPayment({ method: "cash", amount: "0.19" });
+    assert.ok(cart.isPaid);
+    assert.deepEqual(cart.salePayload({ register: "R1", createdAt: "2026-11-21T10:00:00.000Z" }).payments, [
+      { method: "points", amount: "1.00", reference: "" },
+      { method: "cash", amount: "0.19", reference: "" },
+    ]);
   });
 
   test("the receipt document has the server's shape (sales/receipts.py, version 1)", () => {

@@ -30,6 +30,12 @@ describe("queue status", () => {
     );
   });
 
+  test("new customers added offline are counted apart from the sales", () => {
+    const oldest = hoursAgo(0.01);
+    assert.equal(describeQueue({ count: 3, customers: 1, oldestQueuedAt: oldest }, { now: NOW }).text, "2 sales and 1 new customer queued · oldest <1 min");
+    assert.equal(describeQueue({ count: 2, customers: 2, oldestQueuedAt: oldest }, { now: NOW }).text, "2 new customers queued · oldest <1 min");
+  });
+
   test("ages", () => {
     assert.deepEqual(
       [formatAge(42_000), formatAge(300_000), formatAge(7_500_000), formatAge(97_200_000), formatAge(86_400_000)],
@@ -74,7 +80,7 @@ describe("sync problems", () => {
     const [header, row, end] = problemsCsv([problem]).split("\r\n");
     assert.equal(
       header,
-      "offline_receipt_number,sale_id,register,created_at,queued_at,refused_at,status,answer,lines,payments",
+      "offline_receipt_number,sale_id,register,created_at,queued_at,refused_at,status,answer,lines,payments,customer",
     );
     assert.ok(
       row.startsWith("R1-OFF-3fa2c91e-000007,00000000-0000-4000-8000-000000000001,R1,2026-11-21T10:00:00.000Z,"),
@@ -82,9 +88,19 @@ describe("sync problems", () => {
     assert.ok(
       row.includes(",409,id: Sale 0000… was already booked with different content.; lines.0.sku: Unknown SKU 'MILK'.,"),
     );
-    assert.ok(row.endsWith(",2 × MILK @ 1.19 −0%,cash 5.00"));
+    assert.ok(row.endsWith(",2 × MILK @ 1.19 −0%,cash 5.00,"));
     assert.equal(end, "");
     const quoted = problemsCsv([{ ...problem, answer: 'a, "b"' }]).split("\r\n")[1];
     assert.ok(quoted.includes(',409,"a, ""b""",'));
+  });
+
+  test("a customer added offline whose phone the server had: reported with its owner", () => {
+    const customer = { id: "c0ffee00-0000-4000-8000-000000000001", name: "Max", phone: "+4930123456" };
+    const existing = { id: "e0000000-0000-4000-8000-000000000002", name: "Ada", phone: "+4930123456", card_number: "8000000013" };
+    const row = problemsCsv([
+      { customer, resolved_to: existing, status: 409, answer: {}, queued_at: hoursAgo(1), refused_at: hoursAgo(0) },
+    ]).split("\r\n")[1];
+    assert.ok(row.includes(",409,Phone +4930123456 was already Ada's (card 8000000013): not added again; the sales for Max are booked for Ada.,"));
+    assert.ok(row.endsWith(`,new: Max +4930123456 (${customer.id}) → ${existing.id}`));
   });
 });

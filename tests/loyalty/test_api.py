@@ -36,6 +36,25 @@ def test_same_id_other_content_and_a_known_phone_are_conflicts_naming_the_field(
     assert Customer.objects.count() == 2
 
 
+def test_a_known_phone_names_its_owner_for_the_register_to_use_and_says_so_again_on_a_retry(api, customer, give_points):
+    give_points(customer, 25)
+    body = {"id": str(uuid.uuid4()), "name": "A. Lovelace", "phone": "0049 151 1234567"}
+
+    first, retry = api.post(URL, body, format="json"), api.post(URL, body, format="json")
+
+    assert first.status_code == retry.status_code == 409
+    assert first.json() == retry.json()
+    owner = first.json()["existing_customer"]
+    assert (owner["id"], owner["name"], owner["card_number"], owner["points_balance"]) == (
+        str(customer.pk),
+        "Ada Lovelace",
+        customer.card_number,
+        25,
+    )
+    assert not Customer.objects.filter(pk=body["id"]).exists()
+    assert Customer.objects.count() == 1
+
+
 def test_bad_input_names_the_field(api, program):
     response = api.post(URL, {"id": "nope", "name": "", "email": "x"}, format="json")
 

@@ -59,6 +59,15 @@ def test_search_by_phone_card_or_name_and_attach(pos, customer, cart):  # noqa: 
     assert cart.customer == customer
 
 
+def test_a_phone_typed_with_full_width_digits_finds_the_customer_and_is_stored_normalised(pos, customer, cart):  # noqa: F811
+    # An East Asian input method types ０１５１…: the same phone (loyalty.rules, mirrored offline).
+    assert f'data-customer="{customer.pk}"' in text(pos.get("customer-search", {"q": "０１５１ １２３４５６７"}))
+
+    pos.post("customer-new", {"name": "Grace Hopper", "phone": "＋８６ １３８ ００１３ ８０００"})
+
+    assert Customer.objects.get(name="Grace Hopper").phone == "+8613800138000"
+
+
 def test_a_new_customer_in_a_few_keystrokes_and_a_known_phone_reported(pos, cart, customer):  # noqa: F811
     response = pos.post("customer-new", {"name": "Grace Hopper", "phone": "0170 555 01"})
 
@@ -71,6 +80,28 @@ def test_a_new_customer_in_a_few_keystrokes_and_a_known_phone_reported(pos, cart
 
     assert "already belongs to Ada Lovelace" in text(again)
     assert Customer.objects.count() == 2
+
+
+def test_the_counter_form_sent_twice_with_the_registers_id_adds_the_customer_once(pos, cart, program):  # noqa: F811
+    # The page sets customer_id on submit: a retry, or the same form sent again offline later
+    # (through the customer API, as the register's outbox does), adds one customer.
+    form = {"customer_id": str(uuid.uuid4()), "name": "Grace Hopper", "phone": "0170 555 01", "email": ""}
+
+    first, again = pos.post("customer-new", form), pos.post("customer-new", form)
+
+    assert "Customer Grace Hopper added" in text(first) and "Customer Grace Hopper added" in text(again)
+    grace = Customer.objects.get()
+    assert str(grace.pk) == form["customer_id"]
+    body = {"id": form["customer_id"], "name": "Grace Hopper", "phone": "017055501", "marketing_consent": False}
+    assert pos.client.post("/api/v1/customers/", body, content_type="application/json").status_code == 200
+    assert Customer.objects.count() == 1
+
+
+def test_the_customer_finder_stays_in_the_page_hidden_while_a_customer_is_attached(pos, cart, customer):  # noqa: F811
+    response = pos.scan(customer.card_number)
+
+    assert '<details class="customer__find" hidden>' in text(response)
+    assert 'id="new-customer-form"' in text(response)
 
 
 def test_points_need_an_attached_customer(pos, cart, product):  # noqa: F811

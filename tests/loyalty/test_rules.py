@@ -85,3 +85,10 @@ def test_card_numbers_carry_a_check_digit_and_are_told_from_product_barcodes():
 )
 def test_phone_numbers_are_normalised(typed, stored):
     assert rules.normalise_phone(typed) == stored
+
+
+@pytest.mark.parametrize("vector", VECTORS["phones"], ids=lambda v: v["name"])
+def test_phones_are_normalised_and_searched_as_the_vectors_say(vector):
+    # The register normalises offline with the same vectors (tests/js/loyalty.test.mjs).
+    assert rules.normalise_phone(vector["input"]) == vector["normalised"]
+    assert rules.phone_search_digits(vector["input"]) == vector["search_digits"]
