@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inventory", "0005_store_staff_discount_limit"),
+        ("inventory", "0006_store_timezone_default"),
     ]
 
     operations = [

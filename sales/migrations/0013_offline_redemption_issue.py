@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sales", "0011_loyalty_customers"),
+        ("sales", "0012_report_periods"),
     ]
 
     operations = [
