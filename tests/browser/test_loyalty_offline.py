@@ -81,18 +81,7 @@ def test_a_loyalty_card_scanned_offline_attaches_from_the_registers_copy_with_it
 ):
     give_points(customer, 42)
     page = open_register(chromium, server.url, register, errors)
-    # The page keeps a copy of the customers for offline lookup once it has loaded.
-    page.wait_for_function(
-        """async (card) => {
-            const { openCustomerStore } = await import("/static/js/customer-store.js");
-            const store = await openCustomerStore("retailpos-customers");
-            const found = await store.findByCard(card);
-            store.close();
-            return found !== null;
-        }""",
-        arg=customer.card_number,
-        timeout=15_000,
-    )
+    wait_for_copy(page, customer.card_number)
 
     page.context.set_offline(True)
     scan(page, product.barcode)
