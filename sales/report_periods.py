@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from inventory.models import Store
 from sales import reports
-from sales.models import PeriodCashier, PeriodHour, PeriodPayment, PeriodProduct, PeriodTax, ReportPeriod
+from sales.models import PeriodCashier, PeriodHour, PeriodPayment, PeriodProduct, PeriodTax, ReportPeriod, Sale
 
 # A local day is closed this long after it ended: a sale's transaction stamped before midnight
 # has committed by then.
@@ -120,17 +120,27 @@ def summarise(closed: "reports.Scope", months: tuple[date, date] | None = None) 
         for store in sorted(closed.stores, key=lambda store: store.pk):
             # One summariser per store at a time; the second finds the periods written.
             list(Store.objects.select_for_update(no_key=True).filter(pk=store.pk).values_list("pk"))
-            one = replace(closed, stores=(store,))
+            # A store moved to another timezone: its local days are other hours now.
+            ReportPeriod.objects.filter(store=store).exclude(timezone=store.timezone).delete()
+            first = _first_sale_day(store)
+            if first is None or first > closed.date_to:
+                continue  # nothing happened there yet: no rows to read, none to write
+            # Days before a store's first sale have nothing to sum (refunds and voids follow sales):
+            # a range from the year 1 must not write a period for each of its days.
+            one = replace(closed, stores=(store,), date_from=max(closed.date_from, first))
             written += _summarise_days(one)
-            if months is not None:
-                written += _summarise_months(one, months)
+            if months is not None and max(months[0], first.replace(day=1)) <= months[1]:
+                written += _summarise_months(one, (max(months[0], first.replace(day=1)), months[1]))
     return written
+
+
+def _first_sale_day(store: Store) -> date | None:
+    first = Sale.objects.filter(store=store).order_by("completed_at").values_list("completed_at", flat=True).first()
+    return None if first is None else timezone.localdate(first, ZoneInfo(store.timezone))
 
 
 def _missing(store: Store, kind: str, starts: list[date]) -> list[date]:
     periods = ReportPeriod.objects.filter(store=store, kind=kind, start__range=(starts[0], starts[-1]))
-    # A store moved to another timezone: its local days are other hours now.
-    periods.exclude(timezone=store.timezone).delete()
     summarised = set(periods.values_list("start", flat=True))
     return [start for start in starts if start not in summarised]
 

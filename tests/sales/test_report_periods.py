@@ -1,5 +1,6 @@
 """Closed days and months are summarised once and read back as the very figures the sales give."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from tests.sales.test_concurrency import run_in_threads
 
 # Before any sale of the data set: every day is still open, so everything is read from the sales.
 BEFORE_THE_DATA = datetime(2026, 1, 1, tzinfo=UTC)
+# Each store's first sale, on its local date (more_sales adds 23:30 on 31 January in Berlin).
+FIRST_SALE_DAY = {"ber": date(2026, 1, 31), "nyc": date(2026, 2, 10)}
 SCOPES = {
     "two days": (date(2026, 2, 10), date(2026, 2, 11)),
     "a whole month": (date(2026, 2, 1), date(2026, 2, 28)),
@@ -62,7 +65,11 @@ def test_summarised_figures_equal_the_figures_of_the_sales(more_sales, name):
 
         live, summarised = live_and_summarised(scope)
 
-        assert ReportPeriod.objects.filter(kind="day").count() == len(scope.stores) * len(scope.days)
+        # Each day from the store's first sale (Berlin's and New York's first days differ).
+        for each in scope.stores:
+            first = FIRST_SALE_DAY[each.code]
+            days = ReportPeriod.objects.filter(kind="day", store=each).values_list("start", flat=True)
+            assert sorted(days) == [day for day in scope.days if day >= first]
         assert summarised == live
         assert summarised["summary"].sales > 0
 
@@ -112,6 +119,22 @@ def test_today_is_read_from_the_sales_and_never_summarised(shops):
     assert not ReportPeriod.objects.filter(start=today).exists()
 
 
+def test_days_before_a_stores_first_sale_are_not_summarised(shops):
+    scope = Scope.of(store=None, date_from=date(2000, 1, 1), date_to=date(2026, 2, 28))
+    with at(BEFORE_THE_DATA):
+        live = figures(reports.dashboard(replace(scope, date_from=date(2026, 2, 1))))
+
+    summarised = reports.dashboard(scope)
+
+    assert sorted(ReportPeriod.objects.filter(kind="day").values_list("store__code", "start"))[:2] == [
+        ("ber", date(2026, 2, 10)),
+        ("ber", date(2026, 2, 11)),
+    ]
+    assert ReportPeriod.objects.filter(kind="day").count() == 19 + 19  # the 10th to the 28th, two stores
+    assert summarised.summary == live["summary"]
+    assert summarised.categories == live["categories"]
+
+
 def test_a_day_is_summarised_only_once_it_has_settled(shops):
     berlin = Store.objects.get(code="ber")
     scope = Scope.of(store=berlin, date_from=date(2026, 2, 10), date_to=date(2026, 2, 10))
@@ -156,9 +179,10 @@ def test_the_nightly_command_summarises_ahead_and_rebuilds(shops, capsys):
         assert ReportPeriod.objects.count() == written
         call_command("summarise_reports", "--days", "40", "--rebuild", "--store", "ber")
     out = capsys.readouterr().out
-    # 39 closed days of the 40 (the 1st of March is today) and February, in each store.
-    assert "Store ber: 40 period(s) summarised." in out
-    assert "Store nyc: 40 period(s) summarised." in out
+    # The closed days from each store's first sale (10 to 28 February; the 1st of March is today) and
+    # February, in each store.
+    assert "Store ber: 20 period(s) summarised." in out
+    assert "Store nyc: 20 period(s) summarised." in out
     assert "Store ber: 0 period(s) summarised." in out
     assert "forgotten first" in out
     assert ReportPeriod.objects.count() == written
@@ -176,5 +200,5 @@ def test_dashboards_opened_at_once_summarise_each_day_once(shops):
     )
 
     assert all(figures(board) == live for board in boards)
-    assert ReportPeriod.objects.filter(kind="day").count() == 2 * 28
+    assert ReportPeriod.objects.filter(kind="day").count() == 2 * 19  # from the 10th, the first sales
     assert ReportPeriod.objects.filter(kind="month").count() == 2
