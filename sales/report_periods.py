@@ -181,7 +181,7 @@ def _summarise_days(scope: "reports.Scope") -> int:
 
 def _hours(run: "reports.Scope", periods: dict) -> list[PeriodHour]:
     totals: dict[tuple, dict] = {}
-    for row in reports.bucket_rows(run, per_day=True):
+    for row in reports.bucket_rows(run):
         figures = totals.setdefault((row["day"], row["hour"]), dict(reports.BUCKET_DEFAULTS))
         for name in reports.BUCKET_SUMS:
             figures[name] += row[name]

@@ -341,10 +341,6 @@ def _summary(scope: Scope, buckets: list[Bucket], *, items: Decimal) -> Summary:
     )
 
 
-def sales_in(scope: Scope) -> QuerySet[Sale]:
-    return Sale.objects.filter(scope.during("completed_at")).order_by()
-
-
 # --- sources -------------------------------------------------------------------------------------
 # Each figure adds up rows of a few sources: what was booked, less what voids and refunds took
 # back where those happened. A source is read for the open days of a scope (grouped by the
@@ -361,11 +357,10 @@ class Source:
 
     def rows(self, scope: Scope, *keys, per_day: bool = False, **sums) -> QuerySet:
         """``sums`` of the rows in ``scope`` by ``keys`` (field names, or {name: expression});
-        ``per_day``: also by store (``store_key``) and local date (``local_day``)."""
+        ``per_day``: also by local date (``local_day``; a summary is written one store at a time)."""
         names = [key for key in keys if isinstance(key, str)]
         expressions = {name: value for key in keys if not isinstance(key, str) for name, value in key.items()}
         if per_day:
-            expressions["store_key"] = F(f"{self.store}_id")
             expressions["local_day"] = scope.local(lambda zone: TruncDate(self.moment, tzinfo=zone), store=self.store)
         queryset = self.queryset.filter(scope.during(self.moment, store=self.store))
         return queryset.values(*names, **expressions).annotate(**sums).order_by()
@@ -383,10 +378,9 @@ BUCKET_SUMS = ("sales", "gross", "tax", "discounts", "change", "offline_sales")
 BUCKET_DEFAULTS = {"sales": 0, "gross": ZERO, "tax": ZERO, "discounts": ZERO, "change": ZERO, "offline_sales": 0}
 
 
-def bucket_rows(scope: Scope, *, per_day: bool = False) -> list[dict]:
-    """Per local hour (``local_hour``; ``per_day``: and store): sales, gross, tax, discounts,
-    change and offline sales, with the sign of their source (a void takes back its whole sale,
-    a refund money, not a sale)."""
+def bucket_rows(scope: Scope) -> list[dict]:
+    """Per local day and hour: sales, gross, tax, discounts, change and offline sales, with the
+    sign of their source (a void takes back its whole sale, a refund money, not a sale)."""
     sale_sums = {
         "sales": Count("id"),
         "gross": Sum("total"),
@@ -400,10 +394,7 @@ def bucket_rows(scope: Scope, *, per_day: bool = False) -> list[dict]:
         sums = sale_sums if source.queryset.model is Sale else {"gross": Sum("total"), "tax": Sum("tax_total")}
         # One conversion per row: the local hour (its date and hour of day are read from it).
         local_hour = scope.local(lambda zone, source=source: TruncHour(source.moment, tzinfo=zone))
-        keys = [{"local_hour": local_hour}]
-        if per_day:
-            keys.append({"store_key": F("store_id")})
-        for row in source.rows(scope, *keys, **sums):
+        for row in source.rows(scope, {"local_hour": local_hour}, **sums):
             figures = {name: source.sign * row.get(name, BUCKET_DEFAULTS[name]) for name in BUCKET_SUMS}
             rows.append(figures | _wall_clock(row))
     return rows
@@ -412,7 +403,7 @@ def bucket_rows(scope: Scope, *, per_day: bool = False) -> list[dict]:
 def _wall_clock(row: dict) -> dict:
     # The wall-clock date and hour: the value's tzinfo differs by database when the zones are several.
     moment = row["local_hour"]
-    return {"day": moment.date(), "hour": moment.hour, "store_key": row.get("store_key")}
+    return {"day": moment.date(), "hour": moment.hour}
 
 
 def sales_buckets(parts: "report_periods.Parts") -> list[Bucket]:
@@ -425,9 +416,7 @@ def sales_buckets(parts: "report_periods.Parts") -> list[Bucket]:
         .order_by()
     ]
     if parts.live:
-        buckets += [
-            Bucket(**{name: row[name] for name in ("day", "hour", *BUCKET_SUMS)}) for row in bucket_rows(parts.live)
-        ]
+        buckets += [Bucket(**row) for row in bucket_rows(parts.live)]
     return buckets
 
 

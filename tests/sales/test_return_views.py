@@ -7,6 +7,7 @@ import pytest
 
 from sales.models import Refund
 from sales.services import LineRequest, PaymentRequest, complete_sale
+from tests.conftest import requires_postgres
 from tests.factories import UserFactory
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -236,15 +237,13 @@ def test_the_no_receipt_path_needs_the_refund_permission(client, register):
     assert client.post("/pos/R1/returns/no-receipt/refund/", no_receipt_form()).status_code == 403
 
 
+@requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_approved_form_posted_twice_at_once_books_one_refund(register, cashier, product, supervisor):
     from django.test import Client
 
-    from tests.conftest import on_postgres
     from tests.sales.test_concurrency import run_in_threads
 
-    if not on_postgres():
-        pytest.skip("needs PostgreSQL: two connections at once")
     form = no_receipt_form(**{"sku-0": "MILK", "qty-0": "1", "supervisor": "sue", "pin": "4711"})
 
     def post(_):
